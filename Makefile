@@ -1,0 +1,45 @@
+# Two commands matter: `make run` (set up and serve with demo data) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+KAM := $(BIN)/kam
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup system-packages lint messages serve clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+# Debian packages kam needs: gettext compiles the translations.
+system-packages:
+	@command -v msgfmt >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq gettext; }
+
+messages: system-packages $(VENV)/.installed
+	cd kam && ../$(KAM) compilemessages --ignore '.venv' -v 0
+
+setup: $(VENV)/.installed messages
+	mkdir -p var
+	$(KAM) migrate --noinput -v 0
+	$(KAM) collectstatic --noinput -v 0
+
+run: setup
+	$(KAM) demo --if-empty
+	$(KAM) serve --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: setup
+	$(BIN)/ruff check .
+	$(KAM) makemigrations --check --dry-run
+	env -u DATABASE_URL $(BIN)/pytest -q
+	@if [ -n "$$DATABASE_URL" ]; then echo "== PostgreSQL: $$DATABASE_URL"; $(BIN)/pytest -q; fi
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,18 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountStatus(models.TextChoices):
+    PROSPECT = "prospect", _("Prospect")
+    ACTIVE = "active", _("Active")
+    DORMANT = "dormant", _("Dormant")
+    LOST = "lost", _("Lost")
+
+
+class TeamRole(models.TextChoices):
+    KAM = "kam", _("Key account manager")
+    EXECUTIVE_SPONSOR = "executive_sponsor", _("Executive sponsor")
+    TECHNICAL_LEAD = "technical_lead", _("Technical lead")
+    SERVICE_LEAD = "service_lead", _("Service lead")
+    FINANCE = "finance", _("Finance")
+    OTHER = "other", _("Other")

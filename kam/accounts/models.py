@@ -1,0 +1,141 @@
+"""Customers (accounts), their groups and regions, and the team that serves each."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from kam.core.models import SoftDeleteModel, SoftDeleteQuerySet, TimeStampedModel
+from kam.users.choices import Role
+
+from .choices import AccountStatus, TeamRole
+from .validators import validate_uscc
+
+
+class Region(TimeStampedModel):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    code = models.CharField(_("code"), max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccountQuerySet(SoftDeleteQuerySet):
+    def visible_to(self, user):
+        """The one place that decides which accounts a user may see.
+
+        Executives and the key account director see the whole portfolio; a regional
+        manager sees the region's accounts; everybody else (KAMs, specialists, finance)
+        sees the accounts whose team they are on or that they own.
+        """
+        alive = self.alive()
+        if user is None or not user.is_authenticated or not user.is_active:
+            return alive.none()
+        if user.sees_whole_portfolio:
+            return alive
+        on_team = Q(owner=user) | Q(
+            pk__in=AccountTeamMember.objects.filter(user=user).values("account")
+        )
+        if user.role == Role.REGIONAL_MANAGER and user.region_id:
+            return alive.filter(Q(region_id=user.region_id) | on_team)
+        return alive.filter(on_team)
+
+
+class Account(SoftDeleteModel):
+    """A customer of the selling company, as its ERP knows it."""
+
+    name = models.CharField(_("name"), max_length=200, db_index=True)
+    short_name = models.CharField(_("short name"), max_length=100, blank=True)
+    code = models.CharField(
+        _("customer code"),
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("The customer code in the ERP; imports match accounts by it."),
+    )
+    uscc = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        blank=True,
+        validators=[validate_uscc],
+    )
+    industry = models.CharField(_("industry"), max_length=100, blank=True)
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent group"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subsidiaries",
+        help_text=_("For a subsidiary of a group customer (集团客户)."),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=AccountStatus.choices, default=AccountStatus.ACTIVE
+    )
+    referred_by = models.ForeignKey(
+        "self",
+        verbose_name=_("referred by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referrals",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner (KAM)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_accounts",
+    )
+
+    objects = AccountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccountTeamMember(TimeStampedModel):
+    """A person of ours on an account's team; one person may hold several roles."""
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="team"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="account_memberships",
+    )
+    role = models.CharField(_("role"), max_length=32, choices=TeamRole.choices)
+    department = models.CharField(_("department"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["account", "role", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "user", "role"], name="unique_team_role")
+        ]
+        verbose_name = _("account team member")
+        verbose_name_plural = _("account team members")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()}"

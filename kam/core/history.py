@@ -1,0 +1,36 @@
+"""Recording changes to the fields whose history users must be able to read back."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from .models import FieldChange
+
+
+def _display(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    return str(value)
+
+
+def record_change(obj: models.Model, field: str, old, new, *, by=None, reason: str = "") -> None:
+    """Store one change, unless nothing changed."""
+    if _display(old) == _display(new):
+        return
+    FieldChange.objects.create(
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+        field=field,
+        old_value=_display(old),
+        new_value=_display(new),
+        changed_by=by,
+        reason=reason,
+    )
+
+
+def history_of(obj: models.Model, field: str | None = None):
+    changes = FieldChange.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk
+    )
+    return changes.filter(field=field) if field else changes
