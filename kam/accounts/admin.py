@@ -1,36 +1,212 @@
-from django.contrib import admin
+"""Admin for regions, accounts and account teams.
 
+Rows go through Account.objects.visible_to(user) for everybody below the portfolio; the
+portfolio (executives, the key account director, superusers) also sees soft-deleted accounts,
+so it can restore them. Owner, status, team and deletion changes go through the services,
+which keep the history.
+"""
+
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from kam.core.admin import HistoryMixin, SoftDeletedListFilter, sees_whole_portfolio
+
+from . import services
 from .models import Account, AccountTeamMember, Region
+
+
+def account_choices(user):
+    """Accounts a user may attach a row to (what foreign-key fields to Account accept)."""
+    if sees_whole_portfolio(user):
+        return Account.objects.all()
+    return Account.objects.visible_to(user)
+
+
+class AccountScopedAdmin(admin.ModelAdmin):
+    """For rows that belong to an account: only rows of accounts the user may see, and only
+    such accounts offered (and accepted) in forms."""
+
+    account_field = "account"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if sees_whole_portfolio(request.user):
+            return queryset
+        return queryset.filter(
+            **{f"{self.account_field}__in": Account.objects.visible_to(request.user)}
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is Account:
+            kwargs["queryset"] = account_choices(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    list_display = ["name", "code"]
+    list_display = ["name", "code", "account_count", "updated_at"]
     search_fields = ["name", "code"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(account_count=Count("accounts", filter=Q(accounts__deleted_at__isnull=True)))
+        )
+
+    @admin.display(description=_("accounts"), ordering="account_count")
+    def account_count(self, obj):
+        return obj.account_count
+
+
+def save_team_member(member: AccountTeamMember) -> None:
+    """New members join through the service (it fills in their department); edits just save."""
+    if member.pk is not None:
+        member.save()
+        return
+    saved = services.add_team_member(member.account, member.user, member.role, member.department)
+    member.pk = saved.pk
+    member._state.adding = False
+    member.refresh_from_db()
 
 
 class TeamInline(admin.TabularInline):
     model = AccountTeamMember
     extra = 0
     autocomplete_fields = ["user"]
+    fields = ["user", "role", "department"]
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "region", "owner", "status", "parent", "deleted_at"]
-    list_filter = ["status", "region", "industry"]
+class AccountAdmin(HistoryMixin, admin.ModelAdmin):
+    list_display = [
+        "name",
+        "code",
+        "region",
+        "owner",
+        "status",
+        "industry",
+        "parent",
+        "updated_at",
+        "deleted_at",
+    ]
+    list_filter = [SoftDeletedListFilter, "status", "region", "industry"]
+    list_select_related = ["region", "owner", "parent"]
     search_fields = ["name", "short_name", "code", "uscc"]
     autocomplete_fields = ["parent", "referred_by", "owner", "region"]
+    readonly_fields = ["created_at", "updated_at", "deleted_at", "change_history"]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["name", "short_name", "code", "uscc", "industry", "region", "status"]},
+        ),
+        (_("Group and referral"), {"fields": ["parent", "referred_by"]}),
+        (_("Owner"), {"fields": ["owner"]}),
+        (
+            _("History"),
+            {
+                "classes": ["collapse"],
+                "fields": ["change_history", "created_at", "updated_at", "deleted_at"],
+            },
+        ),
+    ]
     inlines = [TeamInline]
+    actions = ["soft_delete", "restore"]
 
     def get_queryset(self, request):
-        # The KA department maintains data through admin; it sees what its role allows.
-        return Account.objects.visible_to(request.user).select_related("region", "owner", "parent")
+        if sees_whole_portfolio(request.user):
+            queryset = Account.objects.all()
+        else:
+            queryset = Account.objects.visible_to(request.user)
+        return queryset.select_related("region", "owner", "parent")
+
+    def get_search_results(self, request, queryset, search_term):
+        # Autocomplete widgets (parent group, contact's account …) offer living accounts only.
+        match = request.resolver_match
+        if match is not None and match.url_name == "autocomplete":
+            queryset = queryset.alive()
+        return super().get_search_results(request, queryset, search_term)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is Account:
+            kwargs["queryset"] = account_choices(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # soft deletion only: see the actions
+
+    def save_model(self, request, obj, form, change):
+        """Owner and status changes go through the services so history records them."""
+        if not change:
+            owner, obj.owner = obj.owner, None
+            obj.save()
+            if owner is not None:
+                services.change_owner(obj, owner, by=request.user)
+            return
+        stored = Account.objects.values("owner_id", "status").get(pk=obj.pk)
+        owner, status = obj.owner, obj.status
+        obj.owner_id, obj.status = stored["owner_id"], stored["status"]
+        obj.save()
+        if getattr(owner, "pk", None) != stored["owner_id"]:
+            services.change_owner(obj, owner, by=request.user)
+        if status != stored["status"]:
+            services.change_status(obj, status, by=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        """Team changes through the services: a removed member leaves a trace in history."""
+        if formset.model is not AccountTeamMember:
+            return super().save_formset(request, form, formset, change)
+        members = formset.save(commit=False)
+        for member in formset.deleted_objects:
+            services.remove_team_member(member.account, member.user, member.role, by=request.user)
+        for member in members:
+            save_team_member(member)
+        formset.save_m2m()
+        return None
+
+    @admin.action(description=_("Soft delete selected accounts"), permissions=["change"])
+    def soft_delete(self, request, queryset):
+        accounts = list(queryset.alive())
+        for account in accounts:
+            services.delete_account(account, by=request.user)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d account deleted. It can be restored from the deleted list.",
+                "%(count)d accounts deleted. They can be restored from the deleted list.",
+                len(accounts),
+            )
+            % {"count": len(accounts)},
+        )
+
+    @admin.action(description=_("Restore selected accounts"), permissions=["change"])
+    def restore(self, request, queryset):
+        accounts = list(queryset.deleted())
+        for account in accounts:
+            services.restore_account(account, by=request.user)
+        self.message_user(
+            request,
+            ngettext("%(count)d account restored.", "%(count)d accounts restored.", len(accounts))
+            % {"count": len(accounts)},
+        )
 
 
 @admin.register(AccountTeamMember)
-class AccountTeamMemberAdmin(admin.ModelAdmin):
-    list_display = ["account", "user", "role", "department"]
-    list_filter = ["role"]
-    search_fields = ["account__name", "user__username"]
+class AccountTeamMemberAdmin(AccountScopedAdmin):
+    list_display = ["account", "user", "role", "department", "updated_at"]
+    list_filter = ["role", "account__region"]
+    list_select_related = ["account", "user"]
+    search_fields = ["account__name", "account__code", "user__username", "user__last_name"]
     autocomplete_fields = ["account", "user"]
+
+    def save_model(self, request, obj, form, change):
+        save_team_member(obj)
+
+    def delete_model(self, request, obj):
+        services.remove_team_member(obj.account, obj.user, obj.role, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for member in queryset.select_related("account", "user"):
+            self.delete_model(request, member)

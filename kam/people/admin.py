@@ -1,13 +1,69 @@
+"""Admin for the customer's people. Contacts are never hard-deleted, only marked and restorable."""
+
 from django.contrib import admin
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from kam.accounts.admin import AccountScopedAdmin
+from kam.core.admin import HistoryMixin, SoftDeletedListFilter, sees_whole_portfolio
+from kam.core.history import record_change
 
 from .models import Contact
 
 
+@transaction.atomic
+def _set_deleted(contact: Contact, deleted: bool, *, by) -> None:
+    # TODO: move to kam/people/services.py (delete_contact / restore_contact) once it exists,
+    # so the web views and the API share it; it mirrors kam.accounts.services.delete_account.
+    if deleted:
+        record_change(contact, "deleted", "", "yes", by=by)
+        contact.soft_delete()
+    else:
+        record_change(contact, "deleted", "yes", "", by=by)
+        contact.restore()
+
+
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
-    list_display = ["name", "title", "department", "account", "phone", "email"]
-    search_fields = ["name", "account__name", "phone", "email"]
+class ContactAdmin(HistoryMixin, AccountScopedAdmin):
+    list_display = ["name", "title", "department", "account", "phone", "email", "deleted_at"]
+    list_filter = [SoftDeletedListFilter, "account__region"]
+    list_select_related = ["account"]
+    search_fields = ["name", "title", "account__name", "account__code", "phone", "email"]
     autocomplete_fields = ["account"]
+    readonly_fields = ["created_at", "updated_at", "deleted_at", "change_history"]
+    actions = ["soft_delete", "restore"]
 
     def get_queryset(self, request):
-        return Contact.objects.visible_to(request.user).select_related("account")
+        if sees_whole_portfolio(request.user):
+            return Contact.objects.all()
+        return Contact.objects.visible_to(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # soft deletion only: see the actions
+
+    @admin.action(description=_("Soft delete selected contacts"), permissions=["change"])
+    def soft_delete(self, request, queryset):
+        contacts = list(queryset.filter(deleted_at__isnull=True))
+        for contact in contacts:
+            _set_deleted(contact, True, by=request.user)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d contact deleted. It can be restored from the deleted list.",
+                "%(count)d contacts deleted. They can be restored from the deleted list.",
+                len(contacts),
+            )
+            % {"count": len(contacts)},
+        )
+
+    @admin.action(description=_("Restore selected contacts"), permissions=["change"])
+    def restore(self, request, queryset):
+        contacts = list(queryset.filter(deleted_at__isnull=False))
+        for contact in contacts:
+            _set_deleted(contact, False, by=request.user)
+        self.message_user(
+            request,
+            ngettext("%(count)d contact restored.", "%(count)d contacts restored.", len(contacts))
+            % {"count": len(contacts)},
+        )

@@ -1,8 +1,22 @@
 """Writes to sales data: importing order lines and keeping the monthly rollup current."""
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import polars as pl
+from django.conf import settings
+from django.db import transaction
+
+from .importing import writer
+from .importing.columns import detect_mapping
+from .importing.pipeline import Options, prepare
+from .importing.readers import read_table
+from .importing.report import ImportRejected
+from .models import ImportBatch
+
+__all__ = ["ImportRejected", "ImportResult", "import_orders", "refresh_rollup"]
 
 
 @dataclass
@@ -15,6 +29,12 @@ class ImportResult:
     months_refreshed: int = 0
     seconds: float = 0.0
     dry_run: bool = False
+    mapping: dict[str, str] = field(default_factory=dict)
+    batch_id: int | None = None
+
+
+class _DryRun(Exception):
+    """Unwinds the transaction of a dry run after everything has been counted."""
 
 
 def import_orders(
@@ -31,5 +51,77 @@ def import_orders(
     user=None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
-    """Import an ERP export all-or-nothing; raises ImportRejected with the row-level report."""
-    raise NotImplementedError
+    """Import an ERP export all-or-nothing.
+
+    Raises ImportRejected (with the row-level report) when any row cannot be used; then,
+    as after any exception on the way, the database is exactly as before.
+    `progress(done, total)` is called as lines are written.
+    """
+    started = time.perf_counter()
+    path = Path(path)
+    table = read_table(path, encoding=encoding, sheet=sheet)
+    columns = detect_mapping(table.columns, mapping)
+    options = Options(
+        date_order=date_order,
+        date_format=date_format,
+        skip_unidentified=skip_unidentified,
+        time_zone=settings.TIME_ZONE,
+    )
+    prepared = prepare(table.frame, columns, options)
+    if isinstance(prepared, list):
+        raise ImportRejected(prepared)
+    if prepared.problems:
+        raise ImportRejected(prepared.problems, total_problems=prepared.total_problems)
+    result = ImportResult(rows_skipped=prepared.rows_skipped, dry_run=dry_run, mapping=columns)
+    try:
+        with transaction.atomic():
+            _write(prepared.lines, path, source, user, result, progress)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        result.batch_id = None
+    result.seconds = round(time.perf_counter() - started, 3)
+    if not dry_run:
+        ImportBatch.objects.filter(pk=result.batch_id).update(seconds=result.seconds)
+    return result
+
+
+def _write(lines: pl.DataFrame, path: Path, source, user, result: ImportResult, progress) -> None:
+    batch = ImportBatch.objects.create(source=source, file_name=path.name, imported_by=user)
+    lines, result.accounts_created = writer.resolve_accounts(lines)
+    diff = writer.diff_lines(lines, source)
+    total = diff.new.height + diff.changed.height
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress:
+            progress(done, total)
+
+    writer.insert_lines(diff.new, source=source, batch_id=batch.pk, progress=advance)
+    writer.update_lines(diff.changed, batch_id=batch.pk)
+    advance(diff.changed.height)
+    result.months_refreshed = writer.refresh_rollup(writer.touched_pairs(diff))
+    result.lines_added = diff.new.height
+    result.lines_updated = diff.changed.height
+    result.lines_unchanged = diff.unchanged
+    result.batch_id = batch.pk
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        lines_added=result.lines_added,
+        lines_updated=result.lines_updated,
+        lines_unchanged=result.lines_unchanged,
+        rows_skipped=result.rows_skipped,
+        accounts_created=len(result.accounts_created),
+        months_refreshed=result.months_refreshed,
+    )
+
+
+def refresh_rollup(account_ids: list[int], months: list) -> int:
+    """Recompute the rollup for these accounts and months (e.g. after editing lines by hand)."""
+    pairs = pl.DataFrame(
+        [(a, m) for a in account_ids for m in months],
+        schema={"account_id": pl.Int64, "month": pl.Date},
+        orient="row",
+    )
+    return writer.refresh_rollup(pairs)

@@ -7,8 +7,24 @@ from .models import User
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ["username", "first_name", "last_name", "role", "region", "is_active"]
-    list_filter = ["role", "region", "is_active", "is_staff"]
+    """People of our company. Deactivate leavers (untick "active") rather than deleting them:
+    accounts they owned and history they wrote keep pointing at them."""
+
+    list_display = [
+        "username",
+        "first_name",
+        "last_name",
+        "role",
+        "region",
+        "department",
+        "is_active",
+        "is_staff",
+        "last_login",
+    ]
+    list_filter = ["role", "region", "is_active", "is_staff", "is_superuser"]
+    list_select_related = ["region"]
+    search_fields = ["username", "first_name", "last_name", "email", "department"]
+    autocomplete_fields = ["region"]
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
         (_("Key account work"), {"fields": ["role", "region", "department"]}),

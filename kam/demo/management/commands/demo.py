@@ -1,0 +1,74 @@
+"""`kam demo`: load the demo company 华东精密工业, so a fresh install has something to show."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kam.accounts.models import Account
+
+
+class Command(BaseCommand):
+    help = gettext_lazy(
+        "Create a demo company with customers, people, three years of orders and costs."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help=gettext_lazy("Do nothing when the database already holds accounts."),
+        )
+        parser.add_argument(
+            "--seed", type=int, default=2026, help=gettext_lazy("Random seed (default 2026).")
+        )
+        parser.add_argument(
+            "--scale",
+            type=float,
+            default=1.0,
+            help=gettext_lazy("Size: 1.0 is about 300 customers and 150,000 order lines."),
+        )
+
+    def handle(self, *args, if_empty, seed, scale, **options):
+        from kam.demo.services import build_demo
+
+        if not 0 < scale <= 100:
+            raise CommandError(_("The scale must be above 0 and at most 100."))
+        if Account.objects.exists():
+            if if_empty:
+                self.stdout.write(_("Accounts exist already; the demo company was not loaded."))
+                return
+            raise CommandError(
+                _("The database already holds accounts; the demo company needs an empty one.")
+            )
+        summary = build_demo(seed=seed, scale=scale, stdout=self.stdout)
+        self._report(summary)
+
+    def _report(self, summary) -> None:
+        self.stdout.write(
+            self.style.SUCCESS(
+                _(
+                    "Demo company loaded in %(seconds)s s: %(accounts)s accounts, %(users)s "
+                    "users, %(contacts)s contacts, %(lines)s order lines, %(costs)s "
+                    "cost-to-serve entries."
+                )
+                % {
+                    "seconds": summary.seconds,
+                    "accounts": summary.accounts,
+                    "users": summary.users,
+                    "contacts": summary.contacts,
+                    "lines": f"{summary.lines:,}",
+                    "costs": summary.costs,
+                }
+            )
+        )
+        if summary.logins:
+            self.stdout.write(
+                _("Demo logins (password for all: %(password)s):") % {"password": summary.password}
+            )
+            for username, role in summary.logins:
+                self.stdout.write(f"  {username:<10} {role}")
+        if summary.kept_users:
+            self.stdout.write(
+                _("These users existed already and were left unchanged: %(names)s")
+                % {"names": ", ".join(summary.kept_users)}
+            )

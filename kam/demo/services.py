@@ -1,0 +1,185 @@
+"""Write the generated demo company into the database through the real services.
+
+Accounts and teams go through `kam.accounts.services`, order lines through the real
+importer (as a Chinese-headed ERP export), so the demo exercises the same code paths as
+a customer's own data and shows up any gap in them.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kam.accounts import services as account_services
+from kam.accounts.models import Account, Region
+from kam.people.models import Contact
+from kam.sales.models import CostToServe
+from kam.sales.services import import_orders
+from kam.users.models import User
+
+from .generator import DEMO_PASSWORD, DemoData, generate
+
+__all__ = ["DEMO_PASSWORD", "DemoSummary", "build_demo"]
+
+
+@dataclass
+class DemoSummary:
+    accounts: int = 0
+    users: int = 0
+    contacts: int = 0
+    lines: int = 0
+    costs: int = 0
+    seconds: float = 0.0
+    logins: list[tuple[str, str]] = field(default_factory=list)  # (username, role label)
+    kept_users: list[str] = field(default_factory=list)  # already there, left untouched
+    password: str = DEMO_PASSWORD
+
+
+def build_demo(*, seed: int = 2026, scale: float = 1.0, stdout=None) -> DemoSummary:
+    """Create the demo company in one transaction: all of it, or nothing on any error."""
+    started = time.perf_counter()
+    say = _printer(stdout)
+    say(
+        _("Generating the demo company (seed %(seed)s, scale %(scale)s)…")
+        % {"seed": seed, "scale": scale}
+    )
+    data = generate(seed=seed, scale=scale)
+    summary = DemoSummary()
+    with transaction.atomic():
+        regions = _create_regions(data)
+        users = _create_users(data, regions, summary)
+        accounts = _create_accounts(data, regions, users)
+        summary.contacts = _create_contacts(data, accounts)
+        summary.costs = _create_costs(data, accounts)
+        summary.lines = _import_lines(data, say)
+    summary.accounts = len(accounts)
+    summary.users = len(users)
+    summary.seconds = round(time.perf_counter() - started, 1)
+    return summary
+
+
+def _printer(stdout):
+    def say(message: str) -> None:
+        if stdout is not None:
+            stdout.write(message)
+
+    return say
+
+
+def _create_regions(data: DemoData) -> dict[str, Region]:
+    regions = {}
+    for name, code in data.regions:
+        region = account_services.get_or_create_region(name)
+        if not region.code:
+            region.code = code
+            region.save(update_fields=["code", "updated_at"])
+        regions[code] = region
+    return regions
+
+
+def _create_users(data: DemoData, regions: dict[str, Region], summary: DemoSummary) -> dict:
+    """All demo users share one password; it is hashed once, since the production hasher
+    takes a noticeable fraction of a second per hash. Existing users of the same name are
+    kept exactly as they are (their password is never touched)."""
+    password = make_password(DEMO_PASSWORD)
+    users = {}
+    for spec in data.users:
+        existing = User.objects.filter(username=spec.username).first()
+        if existing is not None:
+            summary.kept_users.append(spec.username)
+            users[spec.username] = existing
+            continue
+        user = User.objects.create_user(
+            spec.username,
+            email=spec.email,
+            password=None,
+            first_name=spec.first_name,
+            last_name=spec.last_name,
+            role=spec.role,
+            region=regions.get(spec.region_code),
+            department=spec.department,
+            is_staff=spec.is_superuser,
+            is_superuser=spec.is_superuser,
+        )
+        user.password = password
+        user.save(update_fields=["password"])
+        users[spec.username] = user
+        summary.logins.append((spec.username, str(user.get_role_display())))
+    return users
+
+
+def _create_accounts(data: DemoData, regions: dict[str, Region], users: dict) -> dict[str, Account]:
+    """Accounts through the service (validation, owner joins the team); groups and
+    referrals are linked afterwards, since they point at accounts created later."""
+    accounts = {}
+    for spec in data.accounts:
+        account = account_services.create_account(
+            name=spec.name,
+            short_name=spec.short_name,
+            code=spec.code,
+            uscc=spec.uscc,
+            industry=spec.industry,
+            region=regions[spec.region_code],
+            status=spec.status,
+            owner=users[spec.owner],
+        )
+        for username, role in spec.team:
+            account_services.add_team_member(account, users[username], role)
+        accounts[spec.code] = account
+    linked = []
+    for spec in data.accounts:
+        if spec.parent_code or spec.referred_by_code:
+            account = accounts[spec.code]
+            account.parent = accounts.get(spec.parent_code)
+            account.referred_by = accounts.get(spec.referred_by_code)
+            linked.append(account)
+    Account.objects.bulk_update(linked, ["parent", "referred_by"], batch_size=500)
+    return accounts
+
+
+def _create_contacts(data: DemoData, accounts: dict[str, Account]) -> int:
+    contacts = [
+        Contact(
+            account=accounts[spec.account_code],
+            name=spec.name,
+            title=spec.title,
+            department=spec.department,
+            phone=spec.phone,
+            email=spec.email,
+        )
+        for spec in data.contacts
+    ]
+    Contact.objects.bulk_create(contacts, batch_size=1000)
+    return len(contacts)
+
+
+def _create_costs(data: DemoData, accounts: dict[str, Account]) -> int:
+    costs = [
+        CostToServe(
+            account=accounts[spec.account_code],
+            date=spec.date,
+            category=spec.category,
+            amount=Decimal(spec.amount) / 100,
+            note=spec.note,
+        )
+        for spec in data.costs
+    ]
+    CostToServe.objects.bulk_create(costs, batch_size=2000)
+    return len(costs)
+
+
+def _import_lines(data: DemoData, say) -> int:
+    """Write the ERP-style CSV to a temporary directory and hand it to the importer."""
+    with tempfile.TemporaryDirectory(prefix="kam-demo-") as directory:
+        path = Path(directory) / "demo-orders.csv"
+        count = data.write_csv(path)
+        say(_("Importing %(count)s order lines…") % {"count": f"{count:,}"})
+        result = import_orders(path, source="demo", encoding="utf-8")
+    return result.lines_added + result.lines_updated + result.lines_unchanged

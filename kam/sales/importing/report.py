@@ -1,0 +1,85 @@
+"""What an import found wrong, in words a user can act on: row, column, value, reason."""
+
+import csv
+import io
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# Reasons are lazy so a report built in one language can be shown in another.
+REASONS = {
+    "missing": gettext_lazy("is empty, but this column is required"),
+    "money": gettext_lazy("is not a number or an amount of money"),
+    "percent": gettext_lazy("is not a percentage"),
+    "integer": gettext_lazy("is not a positive whole number"),
+    "date": gettext_lazy("is not a date kam can read (give its format with --date-format)"),
+    "ambiguous_date": gettext_lazy(
+        "is ambiguous: the day and the month could be either way round "
+        "(say which with --date-order MDY or --date-order DMY)"
+    ),
+    "implausible_date": gettext_lazy("is a date outside the years 1900–2100"),
+    "no_customer": gettext_lazy(
+        "has neither a customer code nor a customer name (--skip-unidentified leaves such rows out)"
+    ),
+    "duplicate": gettext_lazy("repeats an order line already on row %(first_row)s"),
+    "too_long": gettext_lazy("is longer than %(max)s characters"),
+    "too_large": gettext_lazy("is too large a number"),
+    "rate_too_high": gettext_lazy("is a discount rate of 100% or more"),
+    "no_amount": gettext_lazy("is empty and cannot be computed from quantity × unit price"),
+    "missing_column": gettext_lazy(
+        "no column of the file is recognised as this; name it with --map HEADER=%(field)s"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int | None  # the row number as the user sees it in the file; None for the whole file
+    column: str  # the header in the file, or the field's name when the column is missing
+    value: str
+    code: str  # a key of REASONS
+    params: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def reason(self) -> str:
+        text = str(REASONS[self.code])
+        return text % dict(self.params) if self.params else text
+
+
+class ImportRejected(Exception):
+    """Raised when a file has rows kam cannot use; nothing has been written."""
+
+    def __init__(self, problems: list[Problem], *, total_problems: int | None = None):
+        self.problems = sorted(problems, key=lambda p: (p.row or 0, p.column))
+        self.total_problems = total_problems if total_problems is not None else len(problems)
+        super().__init__(self.headline())
+
+    def headline(self) -> str:
+        rows = {p.row for p in self.problems if p.row is not None}
+        return _(
+            "The import was refused: %(problems)s problem(s) in %(rows)s row(s). "
+            "Nothing was written."
+        ) % {"problems": self.total_problems, "rows": len(rows)}
+
+    def lines(self, limit: int | None = 50) -> list[str]:
+        shown = self.problems if limit is None else self.problems[:limit]
+        out = [self.headline()]
+        for p in shown:
+            where = _("row %(row)s") % {"row": p.row} if p.row is not None else _("file")
+            out.append(
+                _('%(where)s, column "%(column)s", value "%(value)s": %(reason)s')
+                % {"where": where, "column": p.column, "value": p.value, "reason": p.reason}
+            )
+        hidden = self.total_problems - len(shown)
+        if hidden > 0:
+            out.append(_("… and %(count)s more.") % {"count": hidden})
+        return out
+
+    def as_csv(self) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([_("Row"), _("Column"), _("Value"), _("Reason")])
+        for p in self.problems:
+            writer.writerow([p.row if p.row is not None else "", p.column, p.value, p.reason])
+        return buffer.getvalue()

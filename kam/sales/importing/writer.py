@@ -1,0 +1,396 @@
+"""Putting prepared order lines into the database: accounts, new and changed lines, rollup.
+
+Bulk paths on purpose: a million lines go in through one `executemany` (SQLite) or one
+`COPY` (PostgreSQL) instead of a million ORM objects, which would be ten times slower.
+"""
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from itertools import repeat
+
+import polars as pl
+from django.db import connection
+from django.utils import timezone
+
+from kam.accounts.models import Account, Region
+from kam.sales.models import AccountMonth, OrderLine
+
+CHUNK = 50_000
+IN_CHUNK = 5_000
+LINE_TABLE = OrderLine._meta.db_table
+MONTH_TABLE = AccountMonth._meta.db_table
+COMPARED = [
+    "account_id",
+    "order_date",
+    "product_code",
+    "product_name",
+    "quantity",
+    "unit_price",
+    "amount",
+    "cost",
+    "discount",
+    "paid_amount",
+    "paid_date",
+]
+NUMERIC = ["quantity", "unit_price", "amount", "cost", "discount", "paid_amount"]
+INSERTED = [
+    "source",
+    "order_no",
+    "line_no",
+    "account_id",
+    "order_date",
+    "month",
+    "product_code",
+    "product_name",
+    "quantity",
+    "unit_price",
+    "amount",
+    "cost",
+    "discount",
+    "paid_amount",
+    "paid_date",
+    "days_to_pay",
+    "batch_id",
+    "created_at",
+    "updated_at",
+]
+
+
+@dataclass
+class Diff:
+    new: pl.DataFrame
+    changed: pl.DataFrame  # with "id" of the stored line
+    unchanged: int
+    vacated: pl.DataFrame = field(default_factory=pl.DataFrame)  # (account_id, month) left by moves
+
+
+def _chunks(items: list, size: int = IN_CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# ---------------------------------------------------------------- accounts
+
+
+def resolve_accounts(lines: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """Attach account_id: by customer code, else by exact name; create what is missing.
+
+    A row whose code is unknown but whose name matches an account without a code adopts
+    that account and gives it the code, so a first import by name and a later one by code
+    meet on the same customer.
+    """
+    customers = lines.group_by("customer_code", "customer_name", maintain_order=True).agg(
+        pl.col("region").first(), pl.col("industry").first()
+    )
+    with_code = customers.filter(pl.col("customer_code").is_not_null()).unique(
+        subset=["customer_code"], keep="first", maintain_order=True
+    )
+    without_code = customers.filter(pl.col("customer_code").is_null()).unique(
+        subset=["customer_name"], keep="first", maintain_order=True
+    )
+    by_code = _ids_by_code(with_code.get_column("customer_code").to_list())
+    names = set(customers.get_column("customer_name").drop_nulls().to_list())
+    by_name, codeless = _ids_by_name(names)
+    created = _create_missing(with_code, without_code, by_code, by_name, codeless)
+    code_map = pl.DataFrame(
+        {"customer_code": list(by_code), "account_id": list(by_code.values())},
+        schema={"customer_code": pl.String, "account_id": pl.Int64},
+    )
+    name_map = pl.DataFrame(
+        {"customer_name": list(by_name), "name_account_id": list(by_name.values())},
+        schema={"customer_name": pl.String, "name_account_id": pl.Int64},
+    )
+    resolved = (
+        lines.join(code_map, on="customer_code", how="left")
+        .join(name_map, on="customer_name", how="left")
+        .with_columns(
+            pl.when(pl.col("customer_code").is_null())
+            .then(pl.col("name_account_id"))
+            .otherwise(pl.col("account_id"))
+            .alias("account_id")
+        )
+        .drop("name_account_id")
+    )
+    return resolved, created
+
+
+def _ids_by_code(codes: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in _chunks(codes):
+        found.update(Account.objects.filter(code__in=chunk).values_list("code", "id"))
+    return found
+
+
+def _ids_by_name(names: set[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """Exact-name matches (the oldest living namesake wins), and those without a code."""
+    by_name: dict[str, int] = {}
+    codeless: dict[str, int] = {}
+    for chunk in _chunks(sorted(names)):
+        rows = Account.objects.filter(name__in=chunk).order_by("deleted_at", "id")
+        for name, pk, code in rows.values_list("name", "id", "code"):
+            by_name.setdefault(name, pk)
+            if code is None:
+                codeless.setdefault(name, pk)
+    return by_name, codeless
+
+
+def _create_missing(with_code, without_code, by_code, by_name, codeless) -> list[str]:
+    regions: dict[str, Region] = {}
+    to_create: list[Account] = []
+    for row in with_code.iter_rows(named=True):
+        code, name = row["customer_code"], row["customer_name"]
+        if code in by_code:
+            continue
+        if name in codeless:
+            by_code[code] = codeless.pop(name)
+            Account.objects.filter(pk=by_code[code]).update(code=code, updated_at=timezone.now())
+            continue
+        to_create.append(_new_account(row, regions))
+    for row in without_code.iter_rows(named=True):
+        if row["customer_name"] not in by_name:
+            to_create.append(_new_account(row, regions))
+    created = Account.objects.bulk_create(to_create, batch_size=1000)
+    for account in created:
+        if account.code:
+            by_code[account.code] = account.pk
+        else:
+            by_name[account.name] = account.pk
+    return [a.name for a in created]
+
+
+def _new_account(row: dict, regions: dict[str, Region]) -> Account:
+    region = None
+    if row.get("region"):
+        name = row["region"]
+        if name not in regions:
+            regions[name], _ = Region.objects.get_or_create(name=name)
+        region = regions[name]
+    return Account(
+        name=row["customer_name"] or row["customer_code"],
+        code=row["customer_code"],
+        region=region,
+        industry=row.get("industry") or "",
+    )
+
+
+# ---------------------------------------------------------------- diffing
+
+
+def diff_lines(lines: pl.DataFrame, source: str) -> Diff:
+    """Split the file's lines into new, changed and unchanged against what is stored."""
+    existing = _existing_lines(source, lines.get_column("order_no").unique().to_list())
+    if existing.is_empty():
+        return Diff(lines, lines.clear().with_columns(pl.lit(None, pl.Int64).alias("id")), 0)
+    joined = lines.join(existing, on=["order_no", "line_no"], how="left", suffix="__old")
+    stored = joined.filter(pl.col("id").is_not_null())
+    differs = pl.lit(False)
+    for column in COMPARED:
+        differs = differs | ~_comparable(column).eq_missing(_comparable(f"{column}__old", column))
+    changed = stored.filter(differs)
+    vacated = changed.select(
+        pl.col("account_id__old").alias("account_id"),
+        pl.col("order_date__old").str.to_date().dt.truncate("1mo").alias("month"),
+    )
+    keep = lines.columns
+    return Diff(
+        new=joined.filter(pl.col("id").is_null()).select(keep),
+        changed=changed.select([*keep, "id"]),
+        unchanged=stored.height - changed.height,
+        vacated=vacated,
+    )
+
+
+def _comparable(column: str, kind: str | None = None) -> pl.Expr:
+    kind = kind or column
+    if kind in NUMERIC:
+        return pl.col(column).cast(pl.Float64)
+    if kind in ("order_date", "paid_date"):
+        return pl.col(column).cast(pl.String)
+    if kind in ("product_code", "product_name"):
+        return pl.col(column).fill_null("")
+    return pl.col(column)
+
+
+def _existing_lines(source: str, order_nos: list[str]) -> pl.DataFrame:
+    schema = {"id": pl.Int64, "order_no": pl.String, "line_no": pl.Int64}
+    schema |= {f"{c}__old": pl.String for c in COMPARED}
+    schema["account_id__old"] = pl.Int64
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {LINE_TABLE} WHERE source = %s LIMIT 1", [source])
+        if cursor.fetchone() is None:
+            return pl.DataFrame(schema=schema)
+        casts = ", ".join(c if c == "account_id" else f"CAST({c} AS TEXT)" for c in COMPARED)
+        rows: list[tuple] = []
+        for chunk in _chunks(order_nos):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT id, order_no, line_no, {casts} FROM {LINE_TABLE} "
+                f"WHERE source = %s AND order_no IN ({marks})",
+                [source, *chunk],
+            )
+            rows.extend(cursor.fetchall())
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+# ---------------------------------------------------------------- writing
+
+
+def with_derived(lines: pl.DataFrame) -> pl.DataFrame:
+    """The columns stored beside the file's values: month and days to pay."""
+    return lines.with_columns(
+        pl.col("order_date").dt.truncate("1mo").alias("month"),
+        (pl.col("paid_date") - pl.col("order_date")).dt.total_days().alias("days_to_pay"),
+    )
+
+
+def insert_lines(
+    lines: pl.DataFrame,
+    *,
+    source: str,
+    batch_id: int | None,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    lines = with_derived(lines)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    if connection.vendor == "postgresql":
+        _copy_lines(lines, source, batch_id, now, progress)
+    else:
+        _executemany_lines(lines, source, batch_id, now, progress)
+
+
+def _executemany_lines(lines, source, batch_id, now, progress) -> None:
+    """SQLite: one executemany per chunk; money as floats, which is what SQLite stores."""
+    columns = ", ".join(INSERTED)
+    marks = ", ".join(["?"] * len(INSERTED))
+    sql = f"INSERT INTO {LINE_TABLE} ({columns}) VALUES ({marks})"
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    try:
+        for start in range(0, lines.height, CHUNK):
+            chunk = lines.slice(start, CHUNK)
+            cursor.executemany(sql, _sqlite_rows(chunk, source, batch_id, now))
+            if progress:
+                progress(chunk.height)
+    finally:
+        cursor.close()
+
+
+def _sqlite_rows(chunk: pl.DataFrame, source, batch_id, now):
+    def values(column: str) -> list:
+        series = chunk.get_column(column)
+        if column in NUMERIC:
+            series = series.cast(pl.Float64)
+        elif series.dtype == pl.Date:
+            series = series.cast(pl.String)
+        elif column in ("product_code", "product_name"):
+            series = series.fill_null("")
+        return series.to_list()
+
+    constants = {"source": source, "batch_id": batch_id, "created_at": now, "updated_at": now}
+    return zip(
+        *[repeat(constants[c]) if c in constants else values(c) for c in INSERTED], strict=False
+    )
+
+
+def _copy_lines(lines, source, batch_id, now, progress) -> None:
+    """PostgreSQL: COPY FROM STDIN fed with CSV that Polars writes in one go per chunk."""
+    frame = lines.with_columns(
+        pl.lit(source).alias("source"),
+        pl.lit(batch_id, pl.Int64).alias("batch_id"),
+        pl.lit(str(now)).alias("created_at"),
+        pl.lit(str(now)).alias("updated_at"),
+        pl.col("product_code").fill_null(""),
+        pl.col("product_name").fill_null(""),
+    ).select(INSERTED)
+    sql = f"COPY {LINE_TABLE} ({', '.join(INSERTED)}) FROM STDIN WITH (FORMAT csv, NULL '')"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for start in range(0, frame.height, CHUNK):
+            chunk = frame.slice(start, CHUNK)
+            buffer = io.BytesIO()
+            chunk.write_csv(buffer, include_header=False, quote_style="non_numeric", null_value="")
+            copy.write(buffer.getvalue())
+            if progress:
+                progress(chunk.height)
+
+
+def update_lines(changed: pl.DataFrame, *, batch_id: int | None) -> None:
+    if changed.is_empty():
+        return
+    changed = with_derived(changed)
+    columns = [c for c in INSERTED if c not in ("source", "order_no", "line_no", "created_at")]
+    assignments = ", ".join(f"{c} = %s" for c in columns)
+    now = timezone.now()
+    params = []
+    for row in changed.iter_rows(named=True):
+        row |= {"batch_id": batch_id, "updated_at": now}
+        row["product_code"] = row["product_code"] or ""
+        row["product_name"] = row["product_name"] or ""
+        params.append([row[c] for c in columns] + [row["id"]])
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {LINE_TABLE} SET {assignments} WHERE id = %s", params)
+
+
+# ---------------------------------------------------------------- rollup
+
+ROLLUP_COLUMNS = (
+    "account_id, month, revenue, cost, uncosted_revenue, discount, quantity, lines, orders, "
+    "return_amount, return_lines, paid_amount, paid_days_amount"
+)
+ROLLUP_SELECT = """
+    SELECT account_id, month,
+        SUM(amount), SUM(COALESCE(cost, 0)),
+        SUM(CASE WHEN cost IS NULL THEN amount ELSE 0 END),
+        SUM(discount), SUM(quantity), COUNT(*), COUNT(DISTINCT order_no),
+        SUM(CASE WHEN amount < 0 THEN -amount ELSE 0 END),
+        SUM(CASE WHEN amount < 0 THEN 1 ELSE 0 END),
+        SUM(COALESCE(paid_amount, 0)),
+        SUM(COALESCE(days_to_pay * paid_amount, 0))
+    FROM {lines}
+    WHERE account_id IN ({accounts}) AND month IN ({months})
+    GROUP BY account_id, month
+"""
+
+
+def refresh_rollup(touched: pl.DataFrame) -> int:
+    """Recompute the monthly rollup for the (account_id, month) pairs given, from the lines.
+
+    Works on account chunks × the months touched (a superset of the pairs), which keeps
+    the statements few; recomputing a pair that did not change is harmless.
+    Returns the number of account-months now stored for those pairs.
+    """
+    if touched.is_empty():
+        return 0
+    touched = touched.unique()
+    months = sorted(touched.get_column("month").unique().to_list())
+    accounts = sorted(touched.get_column("account_id").unique().to_list())
+    month_marks = ", ".join(["%s"] * len(months))
+    written = 0
+    with connection.cursor() as cursor:
+        for chunk in _chunks(accounts, 2_000):
+            account_marks = ", ".join(["%s"] * len(chunk))
+            params = [*chunk, *months]
+            cursor.execute(
+                f"DELETE FROM {MONTH_TABLE} WHERE account_id IN ({account_marks}) "
+                f"AND month IN ({month_marks})",
+                params,
+            )
+            select = ROLLUP_SELECT.format(
+                lines=LINE_TABLE, accounts=account_marks, months=month_marks
+            )
+            cursor.execute(f"INSERT INTO {MONTH_TABLE} ({ROLLUP_COLUMNS}) {select}", params)
+            written += cursor.rowcount
+    return written
+
+
+def touched_pairs(diff: Diff) -> pl.DataFrame:
+    parts = [
+        with_derived(frame).select("account_id", "month")
+        for frame in (diff.new, diff.changed)
+        if not frame.is_empty()
+    ]
+    if not diff.vacated.is_empty():
+        parts.append(diff.vacated.select(pl.col("account_id").cast(pl.Int64), "month"))
+    if not parts:
+        return pl.DataFrame(schema={"account_id": pl.Int64, "month": pl.Date})
+    return pl.concat(parts).unique()

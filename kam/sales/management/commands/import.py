@@ -1,0 +1,104 @@
+"""`kam import orders PATH`: load an ERP export of order lines (CSV or Excel)."""
+
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+from django.utils.translation import gettext as _
+from tqdm import tqdm
+
+from kam.sales.importing.columns import MappingError
+from kam.sales.importing.readers import ImportFileError
+from kam.sales.services import ImportRejected, import_orders
+
+
+def _mapping(pairs: list[str]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        header, sep, field = pair.partition("=")
+        if not sep:
+            raise CommandError(_("--map takes HEADER=FIELD, not %(pair)s") % {"pair": pair})
+        mapping[header.strip()] = field.strip()
+    return mapping
+
+
+class Command(BaseCommand):
+    help = "Import data exported from an ERP. `kam import orders FILE` loads order lines."
+
+    def add_arguments(self, parser):
+        kinds = parser.add_subparsers(dest="kind", required=True)
+        orders = kinds.add_parser("orders", help="order lines (.csv, .xlsx, .xls)")
+        orders.add_argument("path")
+        orders.add_argument("--source", default="erp", help="the system the file comes from")
+        orders.add_argument("--date-order", choices=["MDY", "DMY", "YMD"], type=str.upper)
+        orders.add_argument("--date-format", help="e.g. %%d.%%m.%%Y for dates like 05.03.2024")
+        orders.add_argument("--map", action="append", default=[], metavar="HEADER=FIELD")
+        orders.add_argument("--skip-unidentified", action="store_true")
+        orders.add_argument("--dry-run", action="store_true")
+        orders.add_argument("--encoding")
+        orders.add_argument("--sheet")
+        orders.add_argument("--report", metavar="CSV", help="write the problem report here")
+        orders.add_argument("--lang", choices=["zh-hans", "en"], help="language of the report")
+
+    def handle(self, *args, **options):
+        with translation.override(options["lang"] or translation.get_language()):
+            return self._orders(options)
+
+    def _orders(self, options) -> None:
+        bar = None
+
+        def progress(done: int, total: int) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = tqdm(total=total, unit=_("lines"), disable=not sys.stderr.isatty())
+            bar.update(done - bar.n)
+
+        try:
+            result = import_orders(
+                options["path"],
+                source=options["source"],
+                date_order=options["date_order"],
+                date_format=options["date_format"],
+                mapping=_mapping(options["map"]),
+                skip_unidentified=options["skip_unidentified"],
+                dry_run=options["dry_run"],
+                encoding=options["encoding"],
+                sheet=int(options["sheet"])
+                if (options["sheet"] or "").isdigit()
+                else options["sheet"],
+                progress=progress,
+            )
+        except ImportRejected as rejected:
+            if options["report"]:
+                with open(options["report"], "w", encoding="utf-8-sig", newline="") as out:
+                    out.write(rejected.as_csv())
+            self.stderr.write("\n".join(rejected.lines()))
+            raise CommandError(rejected.headline()) from None
+        except (ImportFileError, MappingError) as error:
+            raise CommandError(str(error)) from None
+        finally:
+            if bar is not None:
+                bar.close()
+        self._summary(result)
+
+    def _summary(self, result) -> None:
+        if result.dry_run:
+            self.stdout.write(_("Dry run: nothing was written. The import would give:"))
+        mapped = ", ".join(f"{header} → {field}" for field, header in result.mapping.items())
+        self.stdout.write(_("Columns: %(mapped)s") % {"mapped": mapped})
+        figures = [
+            (_("lines added"), result.lines_added),
+            (_("lines updated"), result.lines_updated),
+            (_("lines unchanged"), result.lines_unchanged),
+            (_("rows skipped (no customer)"), result.rows_skipped),
+            (_("accounts created"), len(result.accounts_created)),
+            (_("account-months refreshed"), result.months_refreshed),
+            (_("seconds"), result.seconds),
+        ]
+        for label, value in figures:
+            self.stdout.write(f"  {label}: {value}")
+        if result.accounts_created:
+            names = ", ".join(result.accounts_created[:20])
+            more = len(result.accounts_created) - 20
+            suffix = _(" and %(count)s more") % {"count": more} if more > 0 else ""
+            self.stdout.write(_("New accounts: %(names)s") % {"names": names + suffix})
