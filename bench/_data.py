@@ -229,9 +229,8 @@ def generate_orders(lines: int, customers: int | None = None, seed: int = 0) -> 
             has_cost=_uniform(r, seed, 16) >= 0.05,
             partial=0.5 + _uniform(r, seed, 17) * 0.49,
         )
-        .join(products_frame(seed), on="product", how="left")
-        .join(customers_frame(customers, seed), on="customer", how="left")
-        .sort("row")
+        .join(products_frame(seed), on="product", how="left", maintain_order="left")
+        .join(customers_frame(customers, seed), on="customer", how="left", maintain_order="left")
     )
     unit = (pl.col("list_cents") * (1 - pl.col("discount_rate"))).round(0).cast(pl.Int64)
     lines_df = lines_df.with_columns(unit_cents=unit).with_columns(

@@ -28,6 +28,13 @@ from kam.users.choices import Role
 CAST_PASSWORD = "cast-password-1"
 
 
+def pytest_configure(config):
+    """Whitenoise warns on every request until the static root exists; `make` creates it."""
+    from django.conf import settings
+
+    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Hashing with the production hasher costs ~0.3 s a user; tests need no real security."""

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from stdnum.cn import uscc
 
 from kam.core.models import SoftDeleteModel, SoftDeleteQuerySet, TimeStampedModel
 from kam.users.choices import Role
@@ -112,6 +113,11 @@ class Account(SoftDeleteModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # Store the code as the registry writes it: upper case, no spaces.
+        if self.uscc:
+            self.uscc = uscc.compact(self.uscc)
 
 
 class AccountTeamMember(TimeStampedModel):

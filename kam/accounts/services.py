@@ -24,12 +24,19 @@ def create_account(*, name: str, by=None, **fields) -> Account:
 
 @transaction.atomic
 def change_owner(account: Account, new_owner, *, by=None, reason: str = "") -> Account:
-    """Hand an account to another KAM; the new owner joins the team, history keeps the old one."""
+    """Hand an account to another KAM.
+
+    The new owner joins the team as KAM and the old one leaves that role (other roles
+    stay), so the hand-over also hands over visibility; history keeps who had it.
+    """
+    old_owner = account.owner
     record_change(
         account, "owner", account.owner_id, getattr(new_owner, "pk", None), by=by, reason=reason
     )
     account.owner = new_owner
     account.save(update_fields=["owner", "updated_at"])
+    if old_owner is not None and old_owner != new_owner:
+        remove_team_member(account, old_owner, TeamRole.KAM, by=by)
     if new_owner is not None:
         add_team_member(account, new_owner, TeamRole.KAM)
     return account

@@ -37,7 +37,7 @@ class DemoSummary:
     lines: int = 0
     costs: int = 0
     seconds: float = 0.0
-    logins: list[tuple[str, str]] = field(default_factory=list)  # (username, role label)
+    logins: list[tuple[str, str, str]] = field(default_factory=list)  # user, role, region
     kept_users: list[str] = field(default_factory=list)  # already there, left untouched
     password: str = DEMO_PASSWORD
 
@@ -111,7 +111,8 @@ def _create_users(data: DemoData, regions: dict[str, Region], summary: DemoSumma
         user.password = password
         user.save(update_fields=["password"])
         users[spec.username] = user
-        summary.logins.append((spec.username, str(user.get_role_display())))
+        region = user.region.name if user.region else ""
+        summary.logins.append((spec.username, str(user.get_role_display()), region))
     return users
 
 

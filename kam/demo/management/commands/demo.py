@@ -65,10 +65,26 @@ class Command(BaseCommand):
             self.stdout.write(
                 _("Demo logins (password for all: %(password)s):") % {"password": summary.password}
             )
-            for username, role in summary.logins:
-                self.stdout.write(f"  {username:<10} {role}")
+            for usernames, role in login_groups(summary.logins):
+                self.stdout.write(f"  {usernames:<16} {role}")
         if summary.kept_users:
             self.stdout.write(
                 _("These users existed already and were left unchanged: %(names)s")
                 % {"names": ", ".join(summary.kept_users)}
             )
+
+
+def login_groups(logins: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
+    """Fold kam01 … kam05 of one region into "kam01–kam05" so the list fits a screen."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for username, role, region in logins:
+        groups.setdefault((role, region), []).append(username)
+    out = []
+    for (role, region), usernames in groups.items():
+        prefixes = {name.rstrip("0123456789") for name in usernames}
+        if len(usernames) > 2 and len(prefixes) == 1:
+            shown = f"{usernames[0]}–{usernames[-1]}"
+        else:
+            shown = ", ".join(usernames)
+        out.append((shown, f"{role} · {region}" if region else role))
+    return out
