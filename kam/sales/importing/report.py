@@ -2,6 +2,7 @@
 
 import csv
 import io
+from collections import Counter
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -62,9 +63,17 @@ class ImportRejected(Exception):
             "Nothing was written."
         ) % {"problems": self.total_problems, "rows": len(rows)}
 
+    def counts(self) -> Counter:
+        """How many problems of each kind among those kept (a file may hold thousands)."""
+        return Counter(p.code for p in self.problems)
+
     def lines(self, limit: int | None = 50) -> list[str]:
         shown = self.problems if limit is None else self.problems[:limit]
         out = [self.headline()]
+        examples = {p.code: p for p in reversed(self.problems)}
+        for code, count in self.counts().most_common():
+            reason = examples[code].reason
+            out.append(_("  %(count)s × %(reason)s") % {"count": count, "reason": reason})
         for p in shown:
             where = _("row %(row)s") % {"row": p.row} if p.row is not None else _("file")
             out.append(

@@ -76,15 +76,11 @@ class Command(BaseCommand):
 
 def login_groups(logins: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
     """Fold kam01 … kam05 of one region into "kam01–kam05" so the list fits a screen."""
-    groups: dict[tuple[str, str], list[str]] = {}
+    groups: dict[tuple[str, str, str], list[str]] = {}
     for username, role, region in logins:
-        groups.setdefault((role, region), []).append(username)
+        groups.setdefault((role, region, username.rstrip("0123456789")), []).append(username)
     out = []
-    for (role, region), usernames in groups.items():
-        prefixes = {name.rstrip("0123456789") for name in usernames}
-        if len(usernames) > 2 and len(prefixes) == 1:
-            shown = f"{usernames[0]}–{usernames[-1]}"
-        else:
-            shown = ", ".join(usernames)
+    for (role, region, _prefix), usernames in groups.items():
+        shown = f"{usernames[0]}–{usernames[-1]}" if len(usernames) > 2 else ", ".join(usernames)
         out.append((shown, f"{role} · {region}" if region else role))
     return out
