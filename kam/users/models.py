@@ -30,5 +30,11 @@ class User(AbstractUser):
     def sees_whole_portfolio(self) -> bool:
         return self.is_superuser or self.role in PORTFOLIO_ROLES
 
+    def get_full_name(self) -> str:
+        """Chinese names read surname first with no space (蔡艳); others as Django writes them."""
+        if any("\u4e00" <= ch <= "\u9fff" for ch in self.last_name + self.first_name):
+            return f"{self.last_name}{self.first_name}".strip()
+        return super().get_full_name()
+
     def __str__(self) -> str:
         return self.get_full_name() or self.username

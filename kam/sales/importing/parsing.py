@@ -31,18 +31,43 @@ _ZERO_WIDTH = "\u200b\u2060\ufeff"
 # \s in the Rust regex engine is Unicode-aware: NBSP, U+3000, U+2000-U+200A, U+202F, ...
 _BLANK = "^[\\s" + _ZERO_WIDTH + "]*$"
 
+_GROUP_SPACES = " \u00a0\u2009\u202f"  # spaces that group digits: plain, no-break, thin
+_S = r"\s*"
 _CURRENCY = r"(?i:rmb|cny|usd|us\$|hkd|hk\$|eur|gbp|jpy|[¥$€£₹])"
-_MONEY = (
-    r"^(?P<all>(?P<open>\()?\s*(?P<sign1>[-+])?\s*(?P<cur1>" + _CURRENCY + r")?\s*"
-    r"(?P<sign2>[-+])?\s*(?P<number>[0-9.,](?:[0-9.,'\s]*[0-9.,])?)?\s*(?P<sign3>-)?\s*"
-    r"(?P<cur2>元|" + _CURRENCY + r")?\s*(?P<close>\))?)$"
+_NUMBER = r"[0-9.,](?:[0-9.,'" + _GROUP_SPACES + r"]*[0-9.,])?"
+_C, _D, _N = _CURRENCY, "(?:元|" + _CURRENCY + ")", _NUMBER
+# Where signs, currency and parentheses may stand around the number (regex without capture
+# groups, so Polars runs it as a fast DFA); at most one sign is checked separately.
+_MONEY_SHAPE = (
+    f"^(?:\\({_S}(?:{_C}{_S}{_N}|{_N}(?:{_S}{_D})?){_S}\\)"  # (12.00), ($12.00), (12元)
+    f"|[-+]?{_S}{_C}{_S}[-+]?{_S}{_N}(?:{_S}-)?"  # -$9.90, $-9.90
+    f"|[-+]?{_S}{_N}(?:{_S}-)?(?:{_S}{_D})?"  # -9.90, 9.90-, 100元
+    f"|(?:{_C}{_S})?-|-{_S}{_C})$"  # "-", "$-", "-$": accounting zero
 )
+_MONEY_EDGE = (
+    "()+-$¥€£₹元\t\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u200a\u205f\u3000"
+    + "rmbcnyusdhkeurgbpjy".upper()
+    + "rmbcnyusdhkeurgbpjy"
+    + _GROUP_SPACES
+)
+# Already canonical (what the Excel reader writes for numbers): returned as they are.
+_PLAIN = r"^(?:0|-?[1-9][0-9]*)(?:\.[0-9]+)?$|^-0\.[0-9]*[1-9][0-9]*$"
+_CANONICAL = r"^(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$"
+_WESTERN = r"^(?:[0-9]*|[1-9][0-9]{0,2}(?:,[0-9]{3})+)(?:\.[0-9]*)?$"
 _WESTERN_THOUSANDS = r"^[1-9][0-9]{0,2},[0-9]{3}$"
-# Integer part: plain digits, or groups of three, or Indian lakh/crore groups (12,34,567).
-_INTEGER_PART = (
-    r"^(?:[0-9]*|[0-9]{1,3}(?:[,.'\s][0-9]{3})+|[0-9]{1,2}(?:[,.'\s][0-9]{2})*[,.'\s][0-9]{3})$"
-)
-_PERCENT = r"^(?P<sign>[-+])?\s*(?P<int>[0-9]*)(?:[.,](?P<frac>[0-9]*))?\s*(?P<pct>%)?$"
+
+
+def _grouped(separators: str) -> str:
+    """Integer part: plain digits, groups of three, or Indian lakh/crore groups (12,34,567)."""
+    g = "[" + separators + "]"
+    return f"(?:[0-9]*|[0-9]{{1,3}}(?:{g}[0-9]{{3}})+|[0-9]{{1,2}}(?:{g}[0-9]{{2}})*{g}[0-9]{{3}})"
+
+
+_DOT_DECIMAL = "^" + _grouped(",'" + _GROUP_SPACES) + r"\.[0-9]*$"
+_COMMA_DECIMAL = "^" + _grouped(r"\.'" + _GROUP_SPACES) + ",[0-9]*$"
+_NO_DECIMAL = "^" + _grouped(r",\.'" + _GROUP_SPACES) + "$"
+_UNGROUP = dict.fromkeys("'" + _GROUP_SPACES, "")
+_PERCENT_SHAPE = r"^[-+]?\s*(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)\s*%?$"
 
 _TIME = (
     r"(?:(?:[T\s]+|\s*(?:上午|下午)\s*)(?P<hour>[0-9]{1,2})[:时](?P<minute>[0-9]{1,2})"
@@ -52,6 +77,12 @@ _TIME = (
 _NUMERIC_DATE = (
     r"^(?P<p1>[0-9]{1,4})[-/.年](?P<p2>[0-9]{1,2})[-/.月](?P<p3>[0-9]{1,4})日?" + _TIME + "$"
 )
+_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?$"
+_HAS_OFFSET = r":[0-9]{1,2}(?:[.,][0-9]+)?\s*(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)$"  # after a time
+_DATE_SEPARATORS = {"/": "-", ".": "-", "年": "-", "月": "-", "日": " ", "T": " "} | {
+    "上午": " ",
+    "下午": " ",
+}
 _COMPACT_DATE = r"^[0-9]{8}$"
 _SERIAL = r"^[0-9]{1,7}(?:\.[0-9]+)?$"
 _EXCEL_EPOCH_TO_UNIX = 25569  # days from 1899-12-30 (Excel's day 0) to 1970-01-01
@@ -154,96 +185,180 @@ def _clean(series: pl.Series) -> pl.Series:
     """Full-width characters made ASCII, surrounding spaces of every kind removed."""
     wide = series.str.contains(r"[^\x00-\x7f]").fill_null(False).arg_true()
     if len(wide):  # only the few non-ASCII cells pay for the replacement
-        series = series.scatter(wide, series.gather(wide).str.replace_many(_LOOKALIKES))
-    return series.str.strip_chars().str.strip_chars(_ZERO_WIDTH)
+        folded = series.gather(wide).str.replace_many(_LOOKALIKES).str.strip_chars()
+        series = series.scatter(wide, folded.str.strip_chars(_ZERO_WIDTH))
+    return series.str.strip_chars()
 
 
-def _canonical(whole: pl.Expr, fraction: pl.Expr) -> pl.Expr:
-    """Digits without leading zeros, "." and the fraction if any: "0", "12", "0.5"."""
-    whole = whole.str.strip_chars_start("0")
-    whole = pl.when(whole == "").then(pl.lit("0")).otherwise(whole)
-    return pl.when(fraction == "").then(whole).otherwise(whole + "." + fraction)
+def _split_paths(
+    text: pl.Series,
+    simple: str,
+    fast: Callable[[pl.Series], pl.Series],
+    general: Callable[[pl.Series], pl.Series],
+) -> pl.Series:
+    """``fast`` for the cells matching ``simple`` (most of a real file), ``general`` for the rest."""
+    matching = text.to_frame("t").select(pl.when(pl.col.t.str.contains(simple)).then("t"))
+    result = fast(matching.to_series())
+    rest = (text.is_not_null() & result.is_null()).arg_true()
+    if len(rest):
+        result = result.scatter(rest, general(text.gather(rest)))
+    return result
 
 
-def _signed(negative: pl.Expr, text: pl.Expr) -> pl.Expr:
-    """Prefix "-" unless the value is zero ("-0.00" is just zero)."""
-    return pl.when(negative & ~text.str.contains(r"^[0.]*$")).then("-" + text).otherwise(text)
+def _stages(frame: pl.DataFrame | pl.Series, *stages: dict[str, pl.Expr]) -> pl.Series:
+    """Evaluate named stages in order; the last gives the result.
+
+    Each expression refers to earlier results by column name, never by re-using an
+    expression object: Polars would evaluate a shared sub-expression once per use.
+    """
+    frame = frame.to_frame("t") if isinstance(frame, pl.Series) else frame
+    for stage in stages[:-1]:
+        frame = frame.with_columns(**stage)
+    return frame.select(**stages[-1]).to_series()
+
+
+def _canonical(plain: pl.Series, negative: pl.Series) -> pl.Series:
+    """Unsigned plain digits ("007.50", "5.", ".5") and a sign -> "7.50", "5", "0.5".
+
+    A zero gets no "-", so "-0.00" and "0.00" compare equal.
+    """
+    text = _split_paths(plain, _CANONICAL, lambda same: same, _strip_zeros)
+    return _stages(
+        pl.DataFrame({"text": text, "negative": negative}),
+        {
+            "v": pl.when(pl.col.negative & pl.col.text.str.contains("[1-9]"))
+            .then("-" + pl.col.text)
+            .otherwise(pl.col.text)
+        },
+    )
+
+
+def _strip_zeros(plain: pl.Series) -> pl.Series:
+    return _stages(
+        plain.str.split_exact(".", 1).struct.unnest(),
+        {
+            "whole": pl.col.field_0.str.strip_chars_start("0"),
+            "fraction": pl.col.field_1.fill_null(""),
+        },
+        {
+            "v": pl.concat_str(
+                pl.when(pl.col.whole == "").then(pl.lit("0")).otherwise(pl.col.whole),
+                pl.lit("."),
+                pl.col.fraction,
+            ).str.strip_suffix(".")
+        },
+    )
 
 
 # --- money and rates ------------------------------------------------------------------------
 
 
 def _money_series(text: pl.Series) -> pl.Series:
-    frame = pl.DataFrame({"t": text}).select(pl.col.t.str.extract_groups(_MONEY)).unnest("t")
-    signs = [pl.col(name) for name in ("sign1", "sign2", "sign3")]
-    frame = frame.with_columns(
-        negative=pl.col.open.is_not_null() | pl.any_horizontal(s == "-" for s in signs),
-        shape_ok=pl.col.all.is_not_null()
-        & (pl.col.open.is_null() == pl.col.close.is_null())
-        & (
-            pl.sum_horizontal(s.is_not_null() for s in signs)
-            <= pl.col.open.is_null().cast(pl.Int32)
-        )
-        & (pl.col.cur1.is_null() | pl.col.cur2.is_null()),
-        value=_unsigned_decimal(frame["number"]),
+    return _split_paths(text, _PLAIN, lambda same: same, _general_money)
+
+
+def _general_money(text: pl.Series) -> pl.Series:
+    t = pl.col.t
+    frame = text.to_frame("t").with_columns(
+        ok=t.str.contains(_MONEY_SHAPE)
+        & (t.str.count_matches("[-+]") <= 1)
+        & (t.str.contains("[0-9]") | ~t.str.contains("[.,]")),
+        negative=t.str.starts_with("(") | t.str.contains("-", literal=True),
+        number=t.str.strip_chars(_MONEY_EDGE),
     )
-    zero_dash = pl.col.number.is_null() & pl.col.negative & pl.col.open.is_null()
-    frame = frame.with_columns(value=pl.when(zero_dash).then(pl.lit("0")).otherwise(pl.col.value))
-    return frame.select(
-        pl.when(pl.col.shape_ok).then(_signed(pl.col.negative, pl.col.value))
-    ).to_series()
+    value = _canonical(_unsigned_plain(frame["number"]), frame["negative"])
+    return _stages(
+        frame.with_columns(value=value),
+        {
+            "v": pl.when(pl.col.ok & (pl.col.number == ""))  # "-" or "$-": accounting zero
+            .then(pl.lit("0"))
+            .when(pl.col.ok)
+            .then(pl.col.value)
+        },
+    )
 
 
-def _unsigned_decimal(number: pl.Series) -> pl.Series:
+def _unsigned_plain(number: pl.Series) -> pl.Series:
     """ "1.234,50" -> "1234.50" by the separator rules in ``money``; null if invalid."""
-    frame = pl.DataFrame({"n": number}).with_columns(
-        commas=pl.col.n.str.count_matches(",", literal=True),
-        dots=pl.col.n.str.count_matches(".", literal=True),
-        last=pl.col.n.str.extract(r"([.,])[^.,]*$"),
-        thousands=pl.col.n.str.contains(_WESTERN_THOUSANDS),
+    return _split_paths(number, _WESTERN, _drop_commas, _separator_rules)
+
+
+def _drop_commas(western: pl.Series) -> pl.Series:
+    return western.str.replace_all(",", "", literal=True)
+
+
+def _separator_rules(number: pl.Series) -> pl.Series:
+    n = pl.col.t
+    return _stages(
+        number,
+        {
+            "commas": n.str.count_matches(",", literal=True),
+            "dots": n.str.count_matches(".", literal=True),
+            "comma_last": n.str.contains(",[0-9]*$"),
+            "thousands": n.str.contains(_WESTERN_THOUSANDS),
+            "digit": n.str.contains("[0-9]"),
+        },
+        {
+            "decimal": pl.when((pl.col.commas > 0) & (pl.col.dots > 0))
+            .then(pl.when(pl.col.comma_last).then(pl.lit(",")).otherwise(pl.lit(".")))
+            .when(pl.col.dots == 1)
+            .then(pl.lit("."))
+            .when((pl.col.commas == 1) & ~pl.col.thousands)
+            .then(pl.lit(","))
+        },
+        {
+            "by_comma": pl.when(pl.col.decimal == ",").then(n),
+            "by_dot": pl.when(pl.col.decimal == ".").then(n),
+            "grouped": pl.when(pl.col.decimal.is_null() & pl.col.digit).then(n),
+        },
+        {
+            "by_comma": pl.when(pl.col.by_comma.str.contains(_COMMA_DECIMAL)).then("by_comma"),
+            "by_dot": pl.when(pl.col.by_dot.str.contains(_DOT_DECIMAL)).then("by_dot"),
+            "grouped": pl.when(pl.col.grouped.str.contains(_NO_DECIMAL)).then("grouped"),
+        },
+        {
+            "v": pl.coalesce(
+                pl.col.by_comma.str.replace_many(_UNGROUP | {".": "", ",": "."}),
+                pl.col.by_dot.str.replace_many(_UNGROUP | {",": ""}),
+                pl.col.grouped.str.replace_many(_UNGROUP | {",": "", ".": ""}),
+            )
+        },
     )
-    frame = frame.with_columns(
-        decimal=pl.when((pl.col.commas > 0) & (pl.col.dots > 0))
-        .then(pl.col.last)
-        .when(pl.col.dots == 1)
-        .then(pl.lit("."))
-        .when((pl.col.commas == 1) & ~pl.col.thousands)
-        .then(pl.lit(","))
-    )
-    split = pl.col.decimal.is_not_null()
-    frame = frame.with_columns(
-        n_decimal=pl.when(pl.col.decimal == ",").then(pl.col.commas).otherwise(pl.col.dots),
-        integer=pl.when(split).then(pl.col.n.str.extract(r"^(.*)[.,]")).otherwise(pl.col.n),
-        fraction=pl.when(split).then(pl.col.n.str.extract(r"[.,]([0-9]*)$")).otherwise(pl.lit("")),
-    )
-    valid = (
-        (~split | (pl.col.n_decimal == 1))
-        & pl.col.integer.str.contains(_INTEGER_PART)
-        & pl.col.fraction.is_not_null()
-        & pl.col.n.str.contains("[0-9]")
-    )
-    digits = pl.col.integer.str.replace_all(r"[^0-9]", "", literal=False)
-    return frame.select(pl.when(valid).then(_canonical(digits, pl.col.fraction))).to_series()
 
 
 def _percent_series(text: pl.Series) -> pl.Series:
-    frame = pl.DataFrame({"t": text}).select(pl.col.t.str.extract_groups(_PERCENT)).unnest("t")
-    frame = frame.with_columns(
-        pl.col.int.fill_null(""),
-        pl.col.frac.fill_null(""),
-        padded=pl.col.int.fill_null("").str.zfill(3),  # shift the point two places, as text
-        is_pct=pl.col.pct.is_not_null(),
+    t = pl.col.t
+    number = t.str.strip_chars("+-%" + _GROUP_SPACES).str.replace(",", ".", literal=True)
+    frame = text.to_frame("t").with_columns(
+        ok=t.str.contains(_PERCENT_SHAPE),
+        is_pct=t.str.ends_with("%"),
+        negative=t.str.starts_with("-"),
+        parts=number.str.split_exact(".", 1),
     )
-    frame = frame.with_columns(
-        whole=pl.when(pl.col.is_pct).then(pl.col.padded.str.head(-2)).otherwise(pl.col.int),
-        fraction=pl.when(pl.col.is_pct)
-        .then(pl.col.padded.str.tail(2) + pl.col.frac)
-        .otherwise(pl.col.frac)
-        .str.strip_chars_end("0"),
+    plain = _stages(
+        frame,
+        {
+            "whole": pl.col.parts.struct.field("field_0"),
+            "fraction": pl.col.parts.struct.field("field_1").fill_null(""),
+        },
+        {"padded": pl.when(pl.col.is_pct).then(pl.col.whole.str.zfill(3))},
+        {
+            # "12.5%" -> "0" "." "12" "5": the point moves two places left, exactly, as text
+            "plain": pl.when(pl.col.is_pct)
+            .then(
+                pl.concat_str(
+                    pl.col.padded.str.head(-2),
+                    pl.lit("."),
+                    pl.col.padded.str.tail(2),
+                    pl.col.fraction,
+                )
+            )
+            .otherwise(pl.concat_str(pl.col.whole, pl.lit("."), pl.col.fraction))
+            .str.strip_chars_end("0")
+        },
     )
-    valid = (pl.col.int + pl.col.frac).str.contains("[0-9]")
-    text = _canonical(pl.col.whole, pl.col.fraction)
-    return frame.select(pl.when(valid).then(_signed(pl.col.sign == "-", text))).to_series()
+    value = _canonical(plain, frame["negative"])
+    return value.to_frame("v").select(pl.when(frame["ok"]).then(pl.col.v)).to_series()
 
 
 def _integer_series(text: pl.Series) -> pl.Series:
@@ -260,44 +375,60 @@ def _formatted_dates(text: pl.Series, fmt: str, tz: str) -> pl.Series:
     return stamp.dt.date()
 
 
+def _date_series(text: pl.Series, order: str | None, tz: str) -> pl.Series:
+    return _split_paths(text, _ISO_DATE, _iso_dates, lambda rest: _general_dates(rest, order, tz))
+
+
+def _iso_dates(text: pl.Series) -> pl.Series:
+    """ "2024-03-05" and "2024-03-05 14:30:00" (what the Excel reader writes): fixed width."""
+    return text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+
+
 def _date_parts(text: pl.Series) -> pl.DataFrame:
+    """p1, p2, p3: the three numbers of a numeric date, split without capture groups."""
+    date_part = (
+        pl.when(pl.col.t.str.contains(_NUMERIC_DATE))
+        .then(pl.col.t)
+        .str.replace_many(_DATE_SEPARATORS)
+        .str.split_exact(" ", 1)
+        .struct.field("field_0")
+        .str.split_exact("-", 2)
+    )
     return (
         pl.DataFrame({"t": text})
-        .select(pl.col.t, parts=pl.col.t.str.extract_groups(_NUMERIC_DATE))
+        .with_columns(parts=date_part)
         .unnest("parts")
+        .rename({"field_0": "p1", "field_1": "p2", "field_2": "p3"})
     )
 
 
-def _date_series(text: pl.Series, order: str | None, tz: str) -> pl.Series:
-    frame = _date_parts(text)
-    frame = frame.with_columns(ymd=_ymd_text(order))
-    frame = frame.with_columns(
-        numeric=pl.col.ymd.str.to_date("%Y-%m-%d", strict=False),
-        compact=pl.when(pl.col.t.str.contains(_COMPACT_DATE))
-        .then(pl.col.t)
-        .str.to_date("%Y%m%d", strict=False),
-        serial=_serial_date(pl.col.t),
+def _general_dates(text: pl.Series, order: str | None, tz: str) -> pl.Series:
+    frame = _date_parts(text).with_columns(
+        n1=pl.col.p1.str.len_chars(), n3=pl.col.p3.str.len_chars()
     )
-    result = frame.select(pl.coalesce("numeric", "compact", "serial")).to_series()
-    with_offset = frame["tz"].is_not_null().arg_true()
+    ymd = _stages(frame, {"ymd": _ymd_text(order)})
+    result = ymd.str.to_date("%Y-%m-%d", strict=False)
+    numbers = (result.is_null() & text.is_not_null() & ymd.is_null()).arg_true()
+    if len(numbers):
+        result = result.scatter(numbers, _number_dates(text.gather(numbers)))
+    with_offset = (ymd.is_not_null() & text.str.contains(_HAS_OFFSET)).arg_true()
     if len(with_offset):
-        instants = _instant_dates(frame.filter(pl.col.tz.is_not_null()), tz)
+        instants = _instant_dates(text.gather(with_offset), ymd.gather(with_offset), tz)
         result = result.scatter(with_offset, instants)
     return result
 
 
 def _ymd_text(order: str | None) -> pl.Expr:
     """ "Y-M-D" from the three parts, by position when the year is first, else by ``order``."""
-    p1, p2, p3 = pl.col.p1, pl.col.p2, pl.col.p3
-    year_first = (p1.str.len_chars() == 4) & (p3.str.len_chars() <= 2)
+    p1, p2, p3, n1, n3 = pl.col.p1, pl.col.p2, pl.col.p3, pl.col.n1, pl.col.n3
     year, month, day, short_ok = p1, p2, p3, pl.lit(False)
     if order == "YMD":  # two-digit year first
-        short_ok = (p1.str.len_chars() == 2) & (p3.str.len_chars() <= 2)
+        short_ok = (n1 == 2) & (n3 <= 2)
     elif order in ("MDY", "DMY"):
-        short_ok = (p1.str.len_chars() <= 2) & p3.str.len_chars().is_in([2, 4])
+        short_ok = (n1 <= 2) & n3.is_in([2, 4])
         year, month, day = (p3, p1, p2) if order == "MDY" else (p3, p2, p1)
     return (
-        pl.when(year_first)
+        pl.when((n1 == 4) & (n3 <= 2))
         .then(pl.concat_str([p1, p2, p3], separator="-"))
         .when(short_ok)
         .then(pl.concat_str([_full_year(year), month, day], separator="-"))
@@ -306,14 +437,46 @@ def _ymd_text(order: str | None) -> pl.Expr:
 
 def _full_year(year: pl.Expr) -> pl.Expr:
     """Two-digit years: 00-69 are 2000-2069, 70-99 are 1970-1999 (the POSIX pivot)."""
-    short = year.cast(pl.Int32, strict=False)
-    century = pl.when(short < 70).then(2000).otherwise(1900)
-    long = (century + short).cast(pl.String)
-    return pl.when(year.str.len_chars() == 2).then(long).otherwise(year)
+    return (
+        year.cast(pl.Int32, strict=False)
+        .replace_strict(
+            {yy: (2000 if yy < 70 else 1900) + yy for yy in range(100)},
+            default=year.cast(pl.Int32, strict=False),
+            return_dtype=pl.Int32,
+        )
+        .cast(pl.String)
+    )
 
 
-def _instant_dates(frame: pl.DataFrame, tz: str) -> pl.Series:
+def _number_dates(text: pl.Series) -> pl.Series:
+    """Compact 20240305, or an Excel day number (day 0 is 1899-12-30; the time is dropped)."""
+    return _stages(
+        text,
+        {
+            "compact": pl.when(pl.col.t.str.contains(_COMPACT_DATE)).then(pl.col.t),
+            "days": pl.when(pl.col.t.str.contains(_SERIAL))
+            .then(pl.col.t)
+            .cast(pl.Float64, strict=False)
+            .floor(),
+        },
+        {
+            "v": pl.coalesce(
+                pl.col.compact.str.to_date("%Y%m%d", strict=False),
+                pl.when(pl.col.days.is_between(1, _MAX_SERIAL)).then(
+                    (pl.col.days - _EXCEL_EPOCH_TO_UNIX).cast(pl.Int32).cast(pl.Date)
+                ),
+            )
+        },
+    )
+
+
+def _instant_dates(text: pl.Series, ymd: pl.Series, tz: str) -> pl.Series:
     """The date in ``tz`` of timestamps with a UTC offset ("Z", "+08", "+08:00", "-0500")."""
+    parts = (
+        pl.DataFrame({"t": text, "ymd": ymd})
+        .with_columns(pl.col.t.str.extract_groups(_NUMERIC_DATE))
+        .unnest("t")
+    )
     offset = pl.col.tz.str.replace("Z", "+00:00", literal=True).str.replace(":", "", literal=True)
     offset = pl.when(offset.str.len_chars() == 3).then(offset + "00").otherwise(offset)
     clock = pl.concat_str(
@@ -325,11 +488,4 @@ def _instant_dates(frame: pl.DataFrame, tz: str) -> pl.Series:
         separator=":",
     )
     stamp = (pl.col.ymd + "T" + clock + offset).str.to_datetime("%Y-%m-%dT%H:%M:%S%z", strict=False)
-    return frame.select(stamp.dt.convert_time_zone(tz).dt.date()).to_series()
-
-
-def _serial_date(text: pl.Expr) -> pl.Expr:
-    """Excel day numbers (1899-12-30 is day 0); the fraction is a time of day, dropped."""
-    days = pl.when(text.str.contains(_SERIAL)).then(text).cast(pl.Float64, strict=False).floor()
-    unix_days = (days - _EXCEL_EPOCH_TO_UNIX).cast(pl.Int32, strict=False)
-    return pl.when(days.is_between(1, _MAX_SERIAL)).then(unix_days.cast(pl.Date))
+    return parts.select(stamp.dt.convert_time_zone(tz).dt.date()).to_series()

@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import itertools
+import operator
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -229,22 +230,32 @@ def _read_workbook(path: Path, sheet: str | int | None) -> pl.DataFrame:
         raise _unreadable(path, exc) from exc
     if not rows:
         raise _empty(path)
-    columns = itertools.zip_longest(*rows, fillvalue="")
-    return pl.DataFrame([_cells_to_text(f"c{i}", list(c)) for i, c in enumerate(columns)])
+    # The rows that may hold titles and the header are converted apart, so that the data
+    # columns below are usually of one cell type and take the fast path.
+    top, rest = rows[:HEADER_SEARCH_ROWS], rows[HEADER_SEARCH_ROWS:]
+    width = max(map(len, rows))
+    return pl.concat([_rows_to_frame(part, width) for part in (top, rest) if part])
+
+
+def _rows_to_frame(rows: list[list], width: int) -> pl.DataFrame:
+    if len(set(map(len, rows))) > 1:  # calamine gives a rectangle; be safe anyway
+        rows = [row + [""] * (width - len(row)) for row in rows]
+    columns = (list(map(operator.itemgetter(i), rows)) for i in range(width))
+    return pl.DataFrame([_cells_to_text(f"c{i}", cells) for i, cells in enumerate(columns)])
 
 
 def _cells_to_text(name: str, cells: list) -> pl.Series:
     """One column of calamine cells as text, one vectorised pass per cell type present."""
-    kinds = set(map(type, cells))
-    parts = []
+    types = list(map(type, cells))
+    kinds = set(types)
+    if len(kinds) == 1:
+        return _format_cells(kinds.pop(), cells).alias(name)
+    text = pl.Series(name, [None] * len(cells), dtype=pl.String)
     for kind in kinds:
-        same = cells if len(kinds) == 1 else [c if type(c) is kind else None for c in cells]
-        parts.append(_format_cells(kind, same).alias(name))
-    if len(parts) == 1:
-        return parts[0]
-    return pl.DataFrame(parts, schema=[f"p{i}" for i in range(len(parts))]).select(
-        pl.coalesce(pl.all()).alias(name)
-    )[name]
+        mask = list(map(operator.is_, types, itertools.repeat(kind)))
+        positions = pl.Series(mask, dtype=pl.Boolean).arg_true()
+        text = text.scatter(positions, _format_cells(kind, list(itertools.compress(cells, mask))))
+    return text
 
 
 def _format_cells(kind: type, cells: list) -> pl.Series:

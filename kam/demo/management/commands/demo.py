@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kam.accounts.models import Account
+from kam.demo.generator import COMPANY_NAME
 
 
 class Command(BaseCommand):
@@ -47,11 +48,12 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 _(
-                    "Demo company loaded in %(seconds)s s: %(accounts)s accounts, %(users)s "
-                    "users, %(contacts)s contacts, %(lines)s order lines, %(costs)s "
-                    "cost-to-serve entries."
+                    "Demo company %(company)s loaded in %(seconds)s s: %(accounts)s accounts, "
+                    "%(users)s users, %(contacts)s contacts, %(lines)s order lines, "
+                    "%(costs)s cost-to-serve entries."
                 )
                 % {
+                    "company": COMPANY_NAME,
                     "seconds": summary.seconds,
                     "accounts": summary.accounts,
                     "users": summary.users,
@@ -65,8 +67,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 _("Demo logins (password for all: %(password)s):") % {"password": summary.password}
             )
-            for usernames, role in login_groups(summary.logins):
-                self.stdout.write(f"  {usernames:<16} {role}")
+            groups = login_groups(summary.logins)
+            width = max(len(usernames) for usernames, _role in groups)
+            for usernames, role in groups:
+                self.stdout.write(f"  {usernames:<{width}}  {role}")
         if summary.kept_users:
             self.stdout.write(
                 _("These users existed already and were left unchanged: %(names)s")
