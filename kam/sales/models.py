@@ -16,7 +16,7 @@ class OrderLine(models.Model):
     """One line of one order as the ERP exported it; returns are negative lines.
 
     (source, order_no, line_no) is the natural key, so importing a file twice adds nothing.
-    `month` and `days_to_pay` are derived at import so the rollup needs no date arithmetic,
+    `month`, `paid_month` and `days_to_pay` are derived at import so the rollup needs no date arithmetic,
     which SQLite and PostgreSQL spell differently.
     """
 
@@ -41,6 +41,7 @@ class OrderLine(models.Model):
     paid_amount = models.DecimalField(_("paid amount"), **MONEY, null=True, blank=True)
     paid_date = models.DateField(_("paid date"), null=True, blank=True)
     days_to_pay = models.IntegerField(_("days to pay"), null=True, blank=True)
+    paid_month = models.DateField(_("month paid"), null=True, blank=True)
     batch = models.ForeignKey(
         "sales.ImportBatch",
         verbose_name=_("import"),
@@ -70,6 +71,8 @@ class OrderLine(models.Model):
 class AccountMonth(models.Model):
     """Per account and month, additive sums only, so any period is a sum of months.
 
+    Everything is keyed by order month except `collected`, which is keyed by the month the
+    money came in, so receivables at any month end are Σ revenue − Σ collected up to it.
     Refreshed from the order lines for every (account, month) an import touches; analytics
     read this table and never the raw lines.
     """
@@ -93,6 +96,12 @@ class AccountMonth(models.Model):
     paid_amount = models.DecimalField(_("paid amount"), **MONEY, default=0)
     paid_days_amount = models.DecimalField(
         _("days to pay × paid amount"), max_digits=24, decimal_places=2, default=0
+    )
+    collected = models.DecimalField(
+        _("cash collected"),
+        **MONEY,
+        default=0,
+        help_text=_("Payments received in this month, whatever month the goods were ordered."),
     )
 
     class Meta:

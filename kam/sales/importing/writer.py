@@ -51,6 +51,7 @@ INSERTED = [
     "paid_amount",
     "paid_date",
     "days_to_pay",
+    "paid_month",
     "batch_id",
     "created_at",
     "updated_at",
@@ -188,10 +189,15 @@ def diff_lines(lines: pl.DataFrame, source: str) -> Diff:
     for column in COMPARED:
         differs = differs | ~_comparable(column).eq_missing(_comparable(f"{column}__old", column))
     changed = stored.filter(differs)
-    vacated = changed.select(
-        pl.col("account_id__old").alias("account_id"),
-        pl.col("order_date__old").str.to_date().dt.truncate("1mo").alias("month"),
-    )
+    vacated = pl.concat(
+        [
+            changed.select(
+                pl.col("account_id__old").alias("account_id"),
+                pl.col(f"{column}__old").str.to_date().dt.truncate("1mo").alias("month"),
+            )
+            for column in ("order_date", "paid_date")
+        ]
+    ).drop_nulls()
     keep = lines.columns
     return Diff(
         new=joined.filter(pl.col("id").is_null()).select(keep),
@@ -237,10 +243,11 @@ def _existing_lines(source: str, order_nos: list[str]) -> pl.DataFrame:
 
 
 def with_derived(lines: pl.DataFrame) -> pl.DataFrame:
-    """The columns stored beside the file's values: month and days to pay."""
+    """The columns stored beside the file's values: order month, days to pay, month paid."""
     return lines.with_columns(
         pl.col("order_date").dt.truncate("1mo").alias("month"),
         (pl.col("paid_date") - pl.col("order_date")).dt.total_days().alias("days_to_pay"),
+        pl.col("paid_date").dt.truncate("1mo").alias("paid_month"),
     )
 
 
@@ -335,9 +342,9 @@ def update_lines(changed: pl.DataFrame, *, batch_id: int | None) -> None:
 
 ROLLUP_COLUMNS = (
     "account_id, month, revenue, cost, uncosted_revenue, discount, quantity, lines, orders, "
-    "return_amount, return_lines, paid_amount, paid_days_amount"
+    "return_amount, return_lines, paid_amount, paid_days_amount, collected"
 )
-ROLLUP_SELECT = """
+ROLLUP_BY_ORDER_MONTH = """
     SELECT account_id, month,
         SUM(amount), SUM(COALESCE(cost, 0)),
         SUM(CASE WHEN cost IS NULL THEN amount ELSE 0 END),
@@ -345,10 +352,20 @@ ROLLUP_SELECT = """
         SUM(CASE WHEN amount < 0 THEN -amount ELSE 0 END),
         SUM(CASE WHEN amount < 0 THEN 1 ELSE 0 END),
         SUM(COALESCE(paid_amount, 0)),
-        SUM(COALESCE(days_to_pay * paid_amount, 0))
+        SUM(COALESCE(days_to_pay * paid_amount, 0)),
+        0
     FROM {lines}
     WHERE account_id IN ({accounts}) AND month IN ({months})
     GROUP BY account_id, month
+"""
+# Payments land in the month they were received; a month with payments but no orders
+# still gets its row.
+ROLLUP_BY_PAID_MONTH = """
+    SELECT account_id, paid_month, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, SUM(paid_amount)
+    FROM {lines}
+    WHERE account_id IN ({accounts}) AND paid_month IN ({months})
+    GROUP BY account_id, paid_month
+    ON CONFLICT (account_id, month) DO UPDATE SET collected = excluded.collected
 """
 
 
@@ -370,25 +387,29 @@ def refresh_rollup(touched: pl.DataFrame) -> int:
         for chunk in _chunks(accounts, 2_000):
             account_marks = ", ".join(["%s"] * len(chunk))
             params = [*chunk, *months]
-            cursor.execute(
-                f"DELETE FROM {MONTH_TABLE} WHERE account_id IN ({account_marks}) "
-                f"AND month IN ({month_marks})",
-                params,
-            )
-            select = ROLLUP_SELECT.format(
-                lines=LINE_TABLE, accounts=account_marks, months=month_marks
-            )
-            cursor.execute(f"INSERT INTO {MONTH_TABLE} ({ROLLUP_COLUMNS}) {select}", params)
-            written += cursor.rowcount
+            where = f"account_id IN ({account_marks}) AND month IN ({month_marks})"
+            cursor.execute(f"DELETE FROM {MONTH_TABLE} WHERE {where}", params)
+            for select in (ROLLUP_BY_ORDER_MONTH, ROLLUP_BY_PAID_MONTH):
+                sql = select.format(lines=LINE_TABLE, accounts=account_marks, months=month_marks)
+                cursor.execute(f"INSERT INTO {MONTH_TABLE} ({ROLLUP_COLUMNS}) {sql}", params)
+            cursor.execute(f"SELECT COUNT(*) FROM {MONTH_TABLE} WHERE {where}", params)
+            written += cursor.fetchone()[0]
     return written
 
 
 def touched_pairs(diff: Diff) -> pl.DataFrame:
-    parts = [
-        with_derived(frame).select("account_id", "month")
-        for frame in (diff.new, diff.changed)
-        if not frame.is_empty()
-    ]
+    """Every (account, month) whose sums may change: order months and payment months,
+    before and after the change."""
+    parts = []
+    for frame in (diff.new, diff.changed):
+        if not frame.is_empty():
+            derived = with_derived(frame)
+            parts.append(derived.select("account_id", "month"))
+            parts.append(
+                derived.filter(pl.col("paid_month").is_not_null()).select(
+                    "account_id", pl.col("paid_month").alias("month")
+                )
+            )
     if not diff.vacated.is_empty():
         parts.append(diff.vacated.select(pl.col("account_id").cast(pl.Int64), "month"))
     if not parts:

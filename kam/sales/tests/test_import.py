@@ -66,7 +66,12 @@ def test_good_file_writes_lines_accounts_and_rollup(tmp_path):
     assert march.paid_days_amount == Decimal("30000.00")  # 30 days × 1000
     line = OrderLine.objects.get(order_no="SO-2")
     assert line.paid_date == date(2024, 5, 1) and line.days_to_pay == 30
-    assert result.months_refreshed == 2
+    # Payments count in the month the money came: April for C001, May for C002.
+    april = AccountMonth.objects.get(account=steel, month=date(2024, 4, 1))
+    assert (april.revenue, april.collected, march.collected) == (0, Decimal("1000.00"), 0)
+    may = AccountMonth.objects.get(account__code="C002", month=date(2024, 5, 1))
+    assert (may.revenue, may.collected) == (0, Decimal("100.00"))
+    assert result.months_refreshed == 4
 
 
 def test_reimport_is_idempotent(tmp_path):
@@ -102,7 +107,7 @@ def test_line_moved_to_another_month_leaves_the_old_month_empty(tmp_path):
     moved = GOOD[2].replace("2024/4/1", "2024-06-01")
     import_orders(write_csv(tmp_path, [moved], name="fix.csv"))
     months = set(AccountMonth.objects.filter(account__code="C002").values_list("month", flat=True))
-    assert months == {date(2024, 6, 1)}
+    assert months == {date(2024, 6, 1), date(2024, 5, 1)}  # ordered in June, paid in May
 
 
 def test_lines_without_line_numbers_are_numbered_within_their_order(tmp_path):
