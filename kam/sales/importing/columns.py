@@ -147,12 +147,23 @@ def normalize_header(text: str) -> str:
 
     NFKC first turns full-width letters, digits and brackets into ASCII, so "（必填）" is
     stripped like "(必填)"; then case, spaces, underscores, hyphens, dots and bracketed notes
-    are dropped.
+    are dropped. Repeated until nothing changes, since a removal can leave text that
+    normalises further (a letter next to a combining accent).
     """
-    text = unicodedata.normalize("NFKC", text or "").casefold()
+    text = text or ""
+    for _attempt in range(5):
+        reduced = _normalize_once(text)
+        if reduced == text:
+            break
+        text = reduced
+    return text
+
+
+def _normalize_once(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
     text = _PERCENT_NOTE.sub("%", text)
     text = _NOTE.sub("", text)
-    return _NOISE.sub("", text)
+    return unicodedata.normalize("NFKC", _NOISE.sub("", text))
 
 
 def _build_lookup() -> dict[str, str]:

@@ -173,11 +173,14 @@ def infer_date_order(series: pl.Series) -> str | None:
 
 
 def _staged(col: str, function: Callable[[pl.Series], pl.Series], dtype) -> pl.Expr:
-    """Run ``function`` on the whole column; it is elementwise, so Polars may split it."""
+    """Run ``function`` once on the whole column.
+
+    The functions are elementwise, but declaring them so lets Polars call them once per
+    chunk, and a file read in parallel has hundreds of chunks: 0.55 s instead of 0.24 s for
+    a million money cells, all of it per-call overhead.
+    """
     return pl.col(col).map_batches(
-        lambda s: function(_clean(s.cast(pl.String))).alias(s.name),
-        return_dtype=dtype,
-        is_elementwise=True,
+        lambda s: function(_clean(s.cast(pl.String))).alias(s.name), return_dtype=dtype
     )
 
 
@@ -197,8 +200,10 @@ def _split_paths(
     general: Callable[[pl.Series], pl.Series],
 ) -> pl.Series:
     """``fast`` for the cells matching ``simple`` (most of a real file), ``general`` for the rest."""
-    matching = text.to_frame("t").select(pl.when(pl.col.t.str.contains(simple)).then("t"))
-    result = fast(matching.to_series())
+    is_simple = text.str.contains(simple).fill_null(False)
+    if not is_simple.any():  # a whole column in one style: no gathering and scattering
+        return general(text)
+    result = fast(text.to_frame("t").select(pl.when(is_simple).then("t")).to_series())
     rest = (text.is_not_null() & result.is_null()).arg_true()
     if len(rest):
         result = result.scatter(rest, general(text.gather(rest)))

@@ -11,6 +11,7 @@ import codecs
 import collections
 import csv
 import datetime as dt
+import decimal
 import io
 import itertools
 import operator
@@ -30,11 +31,6 @@ EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
 ROW = "__row"
 HEADER_SEARCH_ROWS = 30
 DELIMITERS = (",", "\t", ";", "|")
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
 _SAMPLE_CHARS = 65536
 _MAX_COLUMNS = 16384  # Excel's own limit; a wider "row" means the delimiter guess is wrong
 
@@ -68,7 +64,7 @@ def read_table(
     if suffix not in TEXT_SUFFIXES | EXCEL_SUFFIXES:
         raise ImportFileError(
             _(
-                "“%(file)s” is not a supported file type (use .csv, .txt, .tsv, .xlsx, .xls or .ods)."
+                "“%(file)s” is not a supported file type (use .csv, .tsv, .txt, .xlsx, .xlsm, .xlsb, .xls or .ods)."
             )
             % {"file": path.name}
         )
@@ -92,63 +88,99 @@ def _read_text(path: Path, encoding: str | None) -> tuple[pl.DataFrame, str]:
     if not data.strip():
         raise _empty(path)
     text, used = _decode(data, encoding, path)
-    if "\n" not in text[:_SAMPLE_CHARS] and "\r" in text[:_SAMPLE_CHARS]:
-        text = text.replace("\r", "\n")  # classic Mac line ends
-        payload = text.encode("utf-8")
-    elif used in ("utf-8", "utf-8-sig"):
-        payload = data.removeprefix(codecs.BOM_UTF8)  # already valid UTF-8: no re-encoding
-    else:
-        payload = text.encode("utf-8")
-    separator, width = _sniff(text)
-    grid = _parse_csv(payload, separator, width)
+    payload, sample = _payload_and_sample(data, text)
+    grid = _parse_csv(payload, *_sniff(sample))
     if grid is None:
         raise _unreadable(path, _("the rows do not split into columns consistently"))
     return grid, used
 
 
-def _decode(data: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
-    """Decode with the given encoding, else guess: BOM, UTF-8, GB18030, Windows-1252.
+def _payload_and_sample(data: bytes, text: str | None) -> tuple[bytes, str]:
+    """UTF-8 bytes for Polars, and the first whole lines of text for sniffing."""
+    if text is None:  # valid UTF-8 already: Polars reads the bytes as they are
+        payload = data.removeprefix(codecs.BOM_UTF8)
+        head = payload[: _SAMPLE_CHARS * 4]
+        text = head.decode("utf-8", errors="ignore")
+        cut = len(head) < len(payload) or len(text) > _SAMPLE_CHARS
+    else:
+        payload, cut = text.encode("utf-8"), len(text) > _SAMPLE_CHARS
+    sample = text[:_SAMPLE_CHARS]
+    if "\n" not in sample and "\r" in sample:  # classic Mac line ends
+        payload = payload.replace(b"\r", b"\n")
+        sample = sample.replace("\r", "\n")
+    if cut and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]  # a cut last line would count too few fields
+    return payload, sample
 
-    A strict decoder rejects most text that is not in its encoding, except that GB18030
-    accepts many byte pairs: a Windows-1252 "ü" or "é" followed by a letter is a valid
-    GBK-extension character. Real GB2312/GBK text is mostly common characters, which all
-    lie in the GB2312 range (both bytes >= 0xA1), while such accidents almost never do, so
-    GB18030 wins only when most decoded non-ASCII characters are also valid GB2312.
+
+def _decode(data: bytes, encoding: str | None, path: Path) -> tuple[str | None, str]:
+    """(text, encoding used); text is None for UTF-8, which needs no decoding for Polars.
+
+    Without a given encoding: a BOM decides; else strict UTF-8; else GB18030; else
+    Windows-1252. A strict decoder rejects most text that is not in its encoding, except
+    that GB18030 accepts many byte pairs: a Windows-1252 "ü" or "é" followed by a letter is
+    a valid GBK-extension character ("Müller" decodes as "M黮ler"). Real GB2312/GBK text
+    is mostly common characters, all in the GB2312 range (both bytes >= 0xA1), while such
+    accidents almost never are, so GB18030 wins only when most of the decoded non-ASCII
+    characters are GB2312 characters.
     """
     if encoding:
-        return _decode_as(data, encoding, path), codecs.lookup(encoding).name
-    for bom, name in _BOMS:
-        if data.startswith(bom):
-            return _decode_as(data, name, path), name
-    for name in ("utf-8", "gb18030"):
+        codec = _codec(encoding, path)
+    elif data.startswith(codecs.BOM_UTF8):
+        codec = "utf-8-sig"
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        codec = "utf-16"
+    elif _is_utf8(data):
+        return None, "utf-8"
+    else:
         try:
-            text = data.decode(name)
+            text = data.decode("gb18030")
         except UnicodeDecodeError:
-            continue
-        if name == "utf-8" or _mostly_gb2312(text):
-            return text, name
-    return _decode_as(data, "cp1252", path), "cp1252"
-
-
-def _decode_as(data: bytes, encoding: str, path: Path) -> str:
+            text = None
+        if text is not None and _mostly_gb2312(text):
+            return text, "gb18030"
+        codec = "cp1252"
+    if codec in ("utf-8", "utf-8-sig"):
+        if not _is_utf8(data.removeprefix(codecs.BOM_UTF8)):
+            raise _not_in_encoding(path, encoding or codec)
+        return None, codec
     try:
-        codec = codecs.lookup(encoding).name
-        if codec == "utf-8":
-            codec = "utf-8-sig"
-        return data.decode(codec)
+        return data.decode(codec), codec
+    except UnicodeDecodeError as exc:
+        raise _not_in_encoding(path, encoding or codec) from exc
+
+
+def _codec(encoding: str, path: Path) -> str:
+    try:
+        return codecs.lookup(encoding).name
     except LookupError as exc:
         raise ImportFileError(
             _("Unknown encoding “%(encoding)s” for “%(file)s”.")
             % {"encoding": encoding, "file": path.name}
         ) from exc
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            _("“%(file)s” is not valid %(encoding)s text (byte %(position)s); give its encoding.")
-            % {"file": path.name, "encoding": encoding, "position": exc.start}
-        ) from exc
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Strict UTF-8 check in 16 MB steps, so a large file is not held twice in memory."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view, step = memoryview(data), 1 << 24
+    try:
+        for start in range(0, len(data), step):
+            decoder.decode(view[start : start + step], final=start + step >= len(data))
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _not_in_encoding(path: Path, encoding: str) -> ImportFileError:
+    return ImportFileError(
+        _("“%(file)s” is not valid %(encoding)s text; give its encoding.")
+        % {"file": path.name, "encoding": encoding}
+    )
 
 
 def _mostly_gb2312(text: str) -> bool:
+    """At least half of the non-ASCII characters in the first million are GB2312 ones."""
     counts = collections.Counter(re.sub(r"[\x00-\x7f]+", "", text[:1_000_000]))
     total = sum(counts.values())
     common = sum(n for char, n in counts.items() if _is_gb2312(char))
@@ -163,31 +195,27 @@ def _is_gb2312(char: str) -> bool:
     return True
 
 
-def _sniff(text: str) -> tuple[str, int]:
+def _sniff(sample: str) -> tuple[str, int]:
     """(delimiter, widest row) from the first lines.
 
-    The delimiter is the candidate that splits the most sample rows into the same number of
-    fields (more than one); ties go to the earlier candidate, comma first.
+    The delimiter is the candidate that splits the most non-empty sample rows into the same
+    number of fields (more than one); ties go to the earlier candidate, comma first.
     """
-    sample = text[:_SAMPLE_CHARS]
-    if len(text) > _SAMPLE_CHARS and "\n" in sample:
-        sample = sample[: sample.rindex("\n")]
     best = (",", 1, -1)
     for delimiter in DELIMITERS:
-        widths = _field_counts(sample, delimiter)
-        wide = [w for w in widths if w > 1]
+        rows = _sample_rows(sample, delimiter)
+        wide = [len(row) for row in rows if len(row) > 1 and any(c.strip() for c in row)]
         agree = collections.Counter(wide).most_common(1)[0][1] if wide else 0
         if agree > best[2]:
-            best = (delimiter, max(widths, default=1), agree)
-    return best[0], best[1]
+            best = (delimiter, max(map(len, rows), default=1), agree)
+    return best[0], max(best[1], 1)
 
 
-def _field_counts(sample: str, delimiter: str) -> list[int]:
+def _sample_rows(sample: str, delimiter: str) -> list[list[str]]:
     try:
-        rows = list(itertools.islice(csv.reader(io.StringIO(sample), delimiter=delimiter), 200))
+        return list(itertools.islice(csv.reader(io.StringIO(sample), delimiter=delimiter), 200))
     except csv.Error:
         return []
-    return [len(row) for row in rows if any(cell.strip() for cell in row)]
 
 
 def _parse_csv(payload: bytes, separator: str, width: int) -> pl.DataFrame | None:
@@ -204,8 +232,8 @@ def _parse_csv(payload: bytes, separator: str, width: int) -> pl.DataFrame | Non
                 quote_char='"',
                 raise_if_empty=False,
             )
-        except pl.exceptions.ComputeError as exc:
-            if "more fields" not in str(exc):
+        except pl.exceptions.PolarsError as exc:
+            if "more fields" not in str(exc) and "n_extra" not in str(exc):
                 return None
             width *= 2
     return None
@@ -279,18 +307,29 @@ def _format_cells(kind: type, cells: list) -> pl.Series:
 
 
 def _format_floats(values: pl.Series) -> pl.Series:
-    """Integral floats without ".0" (Excel stores every number as a float), others as repr."""
+    """Shortest round-trip digits, integral ones without ".0", never in exponent notation.
+
+    Excel stores every number as a float, so a quantity 3 arrives as 3.0. Python's repr
+    would write 1e-05 or 1e+22; Excel shows such cells as plain numbers, and the money
+    parser rightly refuses exponents, so those few values are written out in full.
+    """
     frame = pl.DataFrame({"v": values})
-    whole = (pl.col.v == pl.col.v.floor()) & (pl.col.v.abs() < 2.0**53)
+    whole = (pl.col.v == pl.col.v.floor()) & (pl.col.v.abs() < 2.0**63)
     text = frame.select(
         pl.when(whole)
         .then(pl.col.v.cast(pl.Int64, strict=False).cast(pl.String))
         .otherwise(pl.col.v.cast(pl.String))
     ).to_series()
     exponent = text.str.contains("e", literal=True).fill_null(False).arg_true()
-    if len(exponent):  # Polars writes 1e-7 where Python's repr writes 1e-07
-        text = text.scatter(exponent, [repr(values[i]) for i in exponent])
+    if len(exponent):
+        text = text.scatter(exponent, [_plain_float(values[i]) for i in exponent])
     return text
+
+
+def _plain_float(value: float) -> str:
+    if value.is_integer():
+        return str(int(value))
+    return format(decimal.Decimal(repr(value)), "f")
 
 
 def _format_datetimes(values: pl.Series) -> pl.Series:
@@ -342,11 +381,14 @@ def _build_table(grid: pl.DataFrame, path: Path, encoding: str | None) -> RawTab
 
 
 def _header_position(top: pl.DataFrame) -> int:
-    """The first row naming at least two known fields, else the first (non-empty) row."""
-    for position, row in enumerate(top.iter_rows()):
-        if sum(1 for cell in row if cell and recognize_header(cell)) >= 2:
-            return position
-    return 0
+    """The row naming the most known fields (at least two; the first on a tie), else row 0.
+
+    "Most" rather than "first": ERP title blocks often carry a line such as
+    "客户: 全部  日期: 2024-01" whose labels alone would count as two known headers.
+    """
+    counts = [sum(1 for cell in row if cell and recognize_header(cell)) for row in top.iter_rows()]
+    best = max(counts, default=0)
+    return counts.index(best) if best >= 2 else 0
 
 
 def _unique_names(headers: list[str]) -> list[str]:
