@@ -20,7 +20,7 @@ system-packages:
 	@command -v msgfmt >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq gettext; }
 
 messages: system-packages $(VENV)/.installed
-	cd kam && ../$(KAM) compilemessages --ignore '.venv' -v 0
+	cd kam && ../$(KAM) compilemessages -v 0
 
 setup: $(VENV)/.installed messages
 	mkdir -p var
