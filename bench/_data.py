@@ -327,8 +327,9 @@ def orderline_frame(
     """The exact `sales_orderline` columns (except id and timestamps) for a parsed export.
 
     `account_ids` has columns account_code and account_id. Derived columns are computed the
-    way the model documents them: month = first day of the order's month, days_to_pay =
-    paid_date − order_date in days (null when unpaid).
+    way the model documents them: month = first day of the order's month, paid_month = first
+    day of the payment's month, days_to_pay = paid_date − order_date in days (null when
+    unpaid).
     """
     return df.join(account_ids, on="account_code", how="left", maintain_order="left").select(
         source=pl.lit(source),
@@ -347,5 +348,6 @@ def orderline_frame(
         paid_amount="paid_amount",
         paid_date="paid_date",
         days_to_pay=(pl.col("paid_date") - pl.col("order_date")).dt.total_days().cast(pl.Int64),
+        paid_month=pl.col("paid_date").dt.truncate("1mo"),
         batch_id=pl.lit(batch_id, dtype=pl.Int64),
     )
