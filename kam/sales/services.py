@@ -102,7 +102,7 @@ def _write(lines: pl.DataFrame, path: Path, source, user, result: ImportResult, 
     writer.insert_lines(diff.new, source=source, batch_id=batch.pk, progress=advance)
     writer.update_lines(diff.changed, batch_id=batch.pk)
     advance(diff.changed.height)
-    result.months_refreshed = writer.refresh_rollup(writer.touched_pairs(diff))
+    result.months_refreshed = writer.refresh_after_import(diff)
     result.lines_added = diff.new.height
     result.lines_updated = diff.changed.height
     result.lines_unchanged = diff.unchanged

@@ -15,7 +15,7 @@ from kam.sales.importing import writer
 from kam.sales.importing.columns import MappingError
 from kam.sales.importing.readers import ImportFileError
 from kam.sales.models import AccountMonth, ImportBatch, OrderLine
-from kam.sales.services import ImportRejected, import_orders
+from kam.sales.services import ImportRejected, import_orders, refresh_rollup
 
 pytestmark = pytest.mark.django_db
 SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data"
@@ -258,11 +258,12 @@ def test_map_overrides_recognised_headers(tmp_path):
 
 def test_report_in_chinese_and_english(tmp_path):
     path = write_csv(tmp_path, ["C001,甲,SO-1,1,2024-03-05,x,1,1,abc,0,,"])
-    for language, word in (("zh-hans", "金额"), ("en", "amount of money")):
-        with translation.override(language), pytest.raises(ImportRejected) as caught:
-            import_orders(path)
-        text = "\n".join(caught.value.lines())
-        assert "2" in text and word in text
+    for language, word in (("zh-hans", "不是数字或金额"), ("en", "is not a number or an amount of money")):
+        with translation.override(language):
+            with pytest.raises(ImportRejected) as caught:
+                import_orders(path)
+            text = "\n".join(caught.value.lines())
+        assert "2" in text and word in text and "abc" in text
 
 
 def test_import_killed_mid_file_leaves_database_unchanged(tmp_path, monkeypatch):
@@ -381,3 +382,23 @@ def test_cli_prints_summary_and_report(tmp_path, capsys):
     with pytest.raises(CommandError):
         call_command("import", "orders", str(bad), "--lang", "en", "--report", str(report))
     assert "abc" in report.read_text(encoding="utf-8-sig")
+
+
+def rollup_rows() -> list[tuple]:
+    fields = [f.name for f in AccountMonth._meta.fields if f.name != "id"]
+    return sorted(AccountMonth.objects.values_list(*fields))
+
+
+def test_rollup_summed_in_polars_equals_the_sql_recomputation(tmp_path):
+    rows = [
+        *GOOD,
+        "C001,华东钢铁集团,TH-1,1,2024-03-20,轴承,-1,100,-100.00,-70.00,-100.00,2024-03-25",
+        "C001,华东钢铁集团,SO-4,1,2024-04-02,服务,1,50,50.00,,50.00,2024-06-30",
+        "C003,北方电力,SO-5,1,2024-04-02,泵,3,10,30.00,20.00,10.00,2024-04-03",
+    ]
+    import_orders(write_csv(tmp_path, rows))  # every account-month is new: summed in Polars
+    from_polars = rollup_rows()
+    months = sorted(set(AccountMonth.objects.values_list("month", flat=True)))
+    AccountMonth.objects.all().delete()
+    refresh_rollup(list(Account.objects.values_list("id", flat=True)), months)  # SQL
+    assert rollup_rows() == from_polars
