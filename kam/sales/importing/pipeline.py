@@ -61,18 +61,33 @@ class Prepared:
 
 
 class _Checker:
-    """Collects problems from boolean masks over the frame."""
+    """Collects problem masks, then evaluates them all in one pass over the frame."""
 
     def __init__(self, frame: pl.DataFrame, headers: dict[str, str]):
         self.frame = frame
         self.headers = headers  # field -> column name in the frame (= header shown to the user)
+        self.checks: list[tuple[pl.Expr, str, str, dict]] = []
         self.problems: list[Problem] = []
         self.total = 0
 
     def flag(self, mask: pl.Expr, field: str, code: str, **params) -> None:
+        self.checks.append((mask, field, code, params))
+
+    def run(self) -> None:
+        if not self.checks:
+            return
+        masks = self.frame.select(
+            [mask.fill_null(False).alias(str(i)) for i, (mask, *_rest) in enumerate(self.checks)]
+        )
+        counts = masks.sum().row(0)
+        for i, (_mask, field, code, params) in enumerate(self.checks):
+            if counts[i]:
+                self._collect(masks.get_column(str(i)), field, code, params, counts[i])
+
+    def _collect(self, mask: pl.Series, field: str, code: str, params: dict, count: int) -> None:
         column = self.headers[field]
         hits = self.frame.filter(mask).select("__row", pl.col(column).alias("value"))
-        self.total += hits.height
+        self.total += count
         for row, value in hits.head(MAX_PROBLEMS_PER_CHECK).iter_rows():
             self.problems.append(
                 Problem(row, column, value or "", code, tuple(sorted(params.items())))
@@ -101,9 +116,11 @@ def prepare(
         return missing
     mapping = _resolve_discount(frame, mapping)
     frame, rows_skipped = _drop_unidentified(frame, mapping, options)
-    parsed = frame.with_columns(_parse_exprs(frame, mapping, options))
+    orders = _date_orders(frame, mapping, options)
+    parsed = frame.with_columns(_parse_exprs(mapping, options, orders))
     checker = _Checker(parsed, mapping)
-    _check(parsed, mapping, options, checker)
+    _check(mapping, options, orders, checker)
+    checker.run()
     lines = _finish(parsed, mapping)
     _check_duplicates(lines, checker, mapping)
     return Prepared(lines, checker.problems, checker.total, rows_skipped)
@@ -141,13 +158,20 @@ def _drop_unidentified(frame, mapping, options) -> tuple[pl.DataFrame, int]:
     return kept, frame.height - kept.height
 
 
-def _date_order(frame: pl.DataFrame, column: str, options: Options) -> str | None:
-    if options.date_order or options.date_format:
-        return options.date_order
-    return parsing.infer_date_order(frame.get_column(column))
+def _date_orders(frame: pl.DataFrame, mapping, options: Options) -> dict[str, str | None]:
+    """Day/month order per date column: as told, or read off the distinct values."""
+    orders = {}
+    for field in ("order_date", "paid_date"):
+        if field in mapping:
+            if options.date_order or options.date_format:
+                orders[field] = options.date_order
+            else:
+                values = frame.get_column(mapping[field]).unique()
+                orders[field] = parsing.infer_date_order(values)
+    return orders
 
 
-def _parse_exprs(frame, mapping, options) -> list[pl.Expr]:
+def _parse_exprs(mapping, options, orders) -> list[pl.Expr]:
     exprs = [_text(f, mapping) for f in TEXT_LIMITS]
     for field in ("quantity", "unit_price", "amount", "cost", "gross_profit"):
         exprs.append(_numeric(field, mapping, parsing.money))
@@ -158,10 +182,12 @@ def _parse_exprs(frame, mapping, options) -> list[pl.Expr]:
         exprs.append(parsing.integer(mapping["line_no"]).alias("line_no"))
     for field in ("order_date", "paid_date"):
         if field in mapping:
-            order = _date_order(frame, mapping[field], options)
             exprs.append(
                 parsing.dates(
-                    mapping[field], order=order, fmt=options.date_format, tz=options.time_zone
+                    mapping[field],
+                    order=orders[field],
+                    fmt=options.date_format,
+                    tz=options.time_zone,
                 ).alias(field)
             )
     return exprs
@@ -184,14 +210,14 @@ def _resolve_discount(frame: pl.DataFrame, mapping: dict[str, str]) -> dict[str,
     return mapping
 
 
-def _check(parsed: pl.DataFrame, mapping, options, checker: _Checker) -> None:
+def _check(mapping, options, orders, checker: _Checker) -> None:
     no_customer = _customer_blank(mapping)
     first = "customer_code" if "customer_code" in mapping else "customer_name"
     checker.flag(no_customer, first, "no_customer")
     ok = ~no_customer  # rows without a customer get that one complaint only
     for field in ("order_no",):
         checker.flag(ok & parsing.is_blank(mapping[field]), field, "missing")
-    _check_dates(parsed, mapping, options, checker, ok)
+    _check_dates(mapping, options, orders, checker, ok)
     _check_numbers(mapping, checker, ok)
     for field, limit in TEXT_LIMITS.items():
         if field in mapping:
@@ -202,7 +228,7 @@ def _check(parsed: pl.DataFrame, mapping, options, checker: _Checker) -> None:
         checker.flag(ok & ~blank & pl.col("line_no").is_null(), "line_no", "integer")
 
 
-def _check_dates(parsed, mapping, options, checker, ok) -> None:
+def _check_dates(mapping, options, orders, checker, ok) -> None:
     for field in ("order_date", "paid_date"):
         if field not in mapping:
             continue
@@ -211,7 +237,7 @@ def _check_dates(parsed, mapping, options, checker, ok) -> None:
         if field == "order_date":
             checker.flag(ok & blank, field, "missing")
         unread = ok & ~blank & pl.col(field).is_null()
-        if _date_order(parsed, column, options) is None and not options.date_format:
+        if orders[field] is None and not options.date_format:
             numeric = pl.col(column).str.contains(r"^\s*\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b")
             checker.flag(unread & numeric, field, "ambiguous_date")
             unread = unread & ~numeric
@@ -288,6 +314,8 @@ def _finish(parsed: pl.DataFrame, mapping: dict[str, str]) -> pl.DataFrame:
 def _check_duplicates(lines: pl.DataFrame, checker: _Checker, mapping: dict[str, str]) -> None:
     """The same (order, line) twice in one file would silently overwrite itself."""
     keyed = lines.filter(pl.col("order_no").is_not_null() & pl.col("line_no").is_not_null())
+    if not keyed.select(pl.struct("order_no", "line_no").is_duplicated().any()).item():
+        return
     first_rows = keyed.group_by("order_no", "line_no").agg(pl.col("__row").min().alias("first"))
     dupes = keyed.join(first_rows, on=["order_no", "line_no"]).filter(
         pl.col("__row") != pl.col("first")

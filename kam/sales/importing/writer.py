@@ -218,7 +218,11 @@ def _comparable(column: str, kind: str | None = None) -> pl.Expr:
     return pl.col(column)
 
 
+WHOLE_SOURCE_FROM = 20_000  # order numbers: past this, read the source once, not in IN-lists
+
+
 def _existing_lines(source: str, order_nos: list[str]) -> pl.DataFrame:
+    """The stored lines the file may touch, as text to compare against the file's values."""
     schema = {"id": pl.Int64, "order_no": pl.String, "line_no": pl.Int64}
     schema |= {f"{c}__old": pl.String for c in COMPARED}
     schema["account_id__old"] = pl.Int64
@@ -226,17 +230,34 @@ def _existing_lines(source: str, order_nos: list[str]) -> pl.DataFrame:
         cursor.execute(f"SELECT 1 FROM {LINE_TABLE} WHERE source = %s LIMIT 1", [source])
         if cursor.fetchone() is None:
             return pl.DataFrame(schema=schema)
-        casts = ", ".join(c if c == "account_id" else f"CAST({c} AS TEXT)" for c in COMPARED)
-        rows: list[tuple] = []
-        for chunk in _chunks(order_nos):
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"SELECT id, order_no, line_no, {casts} FROM {LINE_TABLE} "
-                f"WHERE source = %s AND order_no IN ({marks})",
-                [source, *chunk],
-            )
-            rows.extend(cursor.fetchall())
-    return pl.DataFrame(rows, schema=schema, orient="row")
+    casts = ", ".join(c if c == "account_id" else f"CAST({c} AS TEXT)" for c in COMPARED)
+    select = f"SELECT id, order_no, line_no, {casts} FROM {LINE_TABLE} WHERE source = %s"
+    if len(order_nos) > WHOLE_SOURCE_FROM:
+        return _fetch_frame(select, [source], schema)
+    frames = []
+    for chunk in _chunks(order_nos):
+        marks = ", ".join(["%s"] * len(chunk))
+        frames.append(_fetch_frame(f"{select} AND order_no IN ({marks})", [source, *chunk], schema))
+    return pl.concat(frames)
+
+
+def _fetch_frame(sql: str, params: list, schema: dict) -> pl.DataFrame:
+    """Run a query into a DataFrame; on PostgreSQL through COPY, which skips row objects."""
+    if connection.vendor == "postgresql":
+        buffer = io.BytesIO()
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy,
+        ):
+            for data in copy:
+                buffer.write(data)
+        if not buffer.getbuffer().nbytes:
+            return pl.DataFrame(schema=schema)
+        buffer.seek(0)
+        return pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema=schema)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return pl.DataFrame(cursor.fetchall(), schema=schema, orient="row")
 
 
 # ---------------------------------------------------------------- writing

@@ -84,7 +84,9 @@ def test_reimport_is_idempotent(tmp_path):
     assert snapshot()[:3] == before
 
 
-def test_overlapping_file_adds_new_and_updates_changed(tmp_path):
+@pytest.mark.parametrize("whole_source_from", [0, 20_000], ids=["whole-source", "in-lists"])
+def test_overlapping_file_adds_new_and_updates_changed(tmp_path, monkeypatch, whole_source_from):
+    monkeypatch.setattr(writer, "WHOLE_SOURCE_FROM", whole_source_from)
     import_orders(write_csv(tmp_path, GOOD))
     overlap = [
         GOOD[0],
@@ -258,7 +260,10 @@ def test_map_overrides_recognised_headers(tmp_path):
 
 def test_report_in_chinese_and_english(tmp_path):
     path = write_csv(tmp_path, ["C001,甲,SO-1,1,2024-03-05,x,1,1,abc,0,,"])
-    for language, word in (("zh-hans", "不是数字或金额"), ("en", "is not a number or an amount of money")):
+    for language, word in (
+        ("zh-hans", "不是数字或金额"),
+        ("en", "is not a number or an amount of money"),
+    ):
         with translation.override(language):
             with pytest.raises(ImportRejected) as caught:
                 import_orders(path)
