@@ -77,11 +77,14 @@ class AccountMonth(models.Model):
     read this table and never the raw lines.
     """
 
+    # Derived rows written only by the importer: no database-level constraint to check on
+    # hundreds of thousands of inserts (Django still cascades deletes).
     account = models.ForeignKey(
         "accounts.Account",
         verbose_name=_("account"),
         on_delete=models.CASCADE,
         related_name="months",
+        db_constraint=False,
     )
     month = models.DateField(_("month"))
     revenue = models.DecimalField(_("revenue"), **MONEY, default=0)
@@ -109,7 +112,6 @@ class AccountMonth(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account", "month"], name="accountmonth_unique")
         ]
-        indexes = [models.Index(fields=["month"], name="accountmonth_month")]
         verbose_name = _("account month")
         verbose_name_plural = _("account months")
 

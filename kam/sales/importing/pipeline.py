@@ -142,19 +142,24 @@ def _missing_column(field: str) -> Problem:
     return Problem(None, field, "", "missing_column", (("field", field),))
 
 
-def _customer_blank(mapping: dict[str, str]) -> pl.Expr:
+def _customer_blank(mapping: dict[str, str], *, parsed: bool = True) -> pl.Expr:
     blank = pl.lit(True)
     for field in ("customer_code", "customer_name"):
         if field in mapping:
-            blank = blank & parsing.is_blank(mapping[field])
+            blank = blank & (_blank(field) if parsed else parsing.is_blank(mapping[field]))
     return blank
+
+
+def _blank(field: str) -> pl.Expr:
+    """Whether the cell was empty, computed once per column in `_parse_exprs`."""
+    return pl.col(f"{field}__blank")
 
 
 def _drop_unidentified(frame, mapping, options) -> tuple[pl.DataFrame, int]:
     """Rows without any customer are left out when asked to; otherwise they stay to be reported."""
     if not options.skip_unidentified:
         return frame, 0
-    kept = frame.filter(~_customer_blank(mapping))
+    kept = frame.filter(~_customer_blank(mapping, parsed=False))
     return kept, frame.height - kept.height
 
 
@@ -173,6 +178,9 @@ def _date_orders(frame: pl.DataFrame, mapping, options: Options) -> dict[str, st
 
 def _parse_exprs(mapping, options, orders) -> list[pl.Expr]:
     exprs = [_text(f, mapping) for f in TEXT_LIMITS]
+    exprs += [
+        parsing.is_blank(column).alias(f"{field}__blank") for field, column in mapping.items()
+    ]
     for field in ("quantity", "unit_price", "amount", "cost", "gross_profit"):
         exprs.append(_numeric(field, mapping, parsing.money))
     for field in ("discount_amount", "paid_amount"):
@@ -216,14 +224,14 @@ def _check(mapping, options, orders, checker: _Checker) -> None:
     checker.flag(no_customer, first, "no_customer")
     ok = ~no_customer  # rows without a customer get that one complaint only
     for field in ("order_no",):
-        checker.flag(ok & parsing.is_blank(mapping[field]), field, "missing")
+        checker.flag(ok & _blank(field), field, "missing")
     _check_dates(mapping, options, orders, checker, ok)
     _check_numbers(mapping, checker, ok)
     for field, limit in TEXT_LIMITS.items():
         if field in mapping:
             checker.flag(ok & (pl.col(field).str.len_chars() > limit), field, "too_long", max=limit)
     if "line_no" in mapping:
-        blank = parsing.is_blank(mapping["line_no"])
+        blank = _blank("line_no")
         checker.flag(ok & blank, "line_no", "missing")
         checker.flag(ok & ~blank & pl.col("line_no").is_null(), "line_no", "integer")
 
@@ -233,7 +241,7 @@ def _check_dates(mapping, options, orders, checker, ok) -> None:
         if field not in mapping:
             continue
         column = mapping[field]
-        blank = parsing.is_blank(column)
+        blank = _blank(field)
         if field == "order_date":
             checker.flag(ok & blank, field, "missing")
         unread = ok & ~blank & pl.col(field).is_null()
@@ -261,12 +269,12 @@ def _check_numbers(mapping, checker: _Checker, ok) -> None:
             continue
         value = pl.col(f"{field}__num")
         code = "percent" if field == "discount_rate" else "money"
-        checker.flag(ok & ~parsing.is_blank(mapping[field]) & value.is_null(), field, code)
+        checker.flag(ok & ~_blank(field) & value.is_null(), field, code)
         checker.flag(ok & (value.abs() >= MONEY_LIMIT), field, "too_large")
     if "discount_rate" in mapping:
         checker.flag(ok & (pl.col("discount_rate__num") >= 1), "discount_rate", "rate_too_high")
     if "amount" in mapping:
-        amount_blank = parsing.is_blank(mapping["amount"])
+        amount_blank = _blank("amount")
         underivable = pl.col("quantity__num").is_null() | pl.col("unit_price__num").is_null()
         checker.flag(ok & amount_blank & underivable, "amount", "no_amount")
     else:
