@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "kam.people",
     "kam.sales",
     "kam.web",
+    "kam.value",
     "kam.demo",
 ]
 

@@ -14,11 +14,11 @@ def _display(value) -> str:
     return str(value)
 
 
-def record_change(obj: models.Model, field: str, old, new, *, by=None, reason: str = "") -> None:
-    """Store one change, unless nothing changed."""
+def change(obj: models.Model, field: str, old, new, *, by=None, reason: str = ""):
+    """An unsaved FieldChange, or None when nothing changed; for bulk_create of many."""
     if _display(old) == _display(new):
-        return
-    FieldChange.objects.create(
+        return None
+    return FieldChange(
         content_type=ContentType.objects.get_for_model(obj),
         object_id=obj.pk,
         field=field,
@@ -27,6 +27,13 @@ def record_change(obj: models.Model, field: str, old, new, *, by=None, reason: s
         changed_by=by,
         reason=reason,
     )
+
+
+def record_change(obj: models.Model, field: str, old, new, *, by=None, reason: str = "") -> None:
+    """Store one change, unless nothing changed."""
+    entry = change(obj, field, old, new, by=by, reason=reason)
+    if entry is not None:
+        entry.save()
 
 
 def history_of(obj: models.Model, field: str | None = None):

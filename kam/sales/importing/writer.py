@@ -15,6 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from kam.accounts.models import Account, Region
+from kam.core.frames import query_frame
 from kam.sales.models import AccountMonth, OrderLine
 
 CHUNK = 50_000
@@ -234,31 +235,12 @@ def _existing_lines(source: str, order_nos: list[str]) -> pl.DataFrame:
     casts = ", ".join(c if c == "account_id" else f"CAST({c} AS TEXT)" for c in COMPARED)
     select = f"SELECT id, order_no, line_no, {casts} FROM {LINE_TABLE} WHERE source = %s"
     if len(order_nos) > WHOLE_SOURCE_FROM:
-        return _fetch_frame(select, [source], schema)
+        return query_frame(select, [source], schema)
     frames = []
     for chunk in _chunks(order_nos):
         marks = ", ".join(["%s"] * len(chunk))
-        frames.append(_fetch_frame(f"{select} AND order_no IN ({marks})", [source, *chunk], schema))
+        frames.append(query_frame(f"{select} AND order_no IN ({marks})", [source, *chunk], schema))
     return pl.concat(frames)
-
-
-def _fetch_frame(sql: str, params: list, schema: dict) -> pl.DataFrame:
-    """Run a query into a DataFrame; on PostgreSQL through COPY, which skips row objects."""
-    if connection.vendor == "postgresql":
-        buffer = io.BytesIO()
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy,
-        ):
-            for data in copy:
-                buffer.write(data)
-        if not buffer.getbuffer().nbytes:
-            return pl.DataFrame(schema=schema)
-        buffer.seek(0)
-        return pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema=schema)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return pl.DataFrame(cursor.fetchall(), schema=schema, orient="row")
 
 
 # ---------------------------------------------------------------- writing

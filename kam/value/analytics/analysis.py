@@ -1,0 +1,146 @@
+"""One call that runs the whole value analysis (M1) for a period, and its JSON form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from . import frames
+from .flags import Flag, flag_accounts
+from .metrics import account_metrics, rank_by
+from .pareto import Health, Pareto, health_by_year, pareto, portfolio_health
+from .periods import Period
+from .pnl import TeamPnl, account_pnl, costs_by_category, team_pnl
+from .policy import Policy
+from .scorecard import potential_scores, scorecard
+from .tiers import assign_tiers, value_scores
+
+RANKED = ("revenue", "gross_profit", "cash_collected", "orders")
+"""The single metrics of M1.1 (按单一指标): 销售额, 利润, 回款, 交易次数."""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    period: Period
+    policy: Policy
+    currency: str
+    accounts: pl.DataFrame
+    metrics: pl.DataFrame
+    rankings: dict[str, pl.DataFrame]
+    tiers: pl.DataFrame
+    flags: list[Flag]
+    potential: pl.DataFrame
+    scorecard: pl.DataFrame
+    revenue_pareto: Pareto
+    profit_pareto: Pareto
+    health: Health
+    health_by_year: pl.DataFrame
+    pnl: pl.DataFrame
+    team_pnl: TeamPnl
+
+
+def analyze(
+    months: pl.DataFrame,
+    costs: pl.DataFrame | None,
+    accounts: pl.DataFrame | None,
+    potential: pl.DataFrame | None,
+    team: pl.DataFrame | None,
+    period: Period,
+    policy: Policy | None = None,
+    *,
+    currency: str = "CNY",
+) -> Analysis:
+    """Metrics, rankings, scores, flags, tiers, scorecard, Pareto, health and P&L for
+    `period`. Health by year covers every year in `months` up to the period end."""
+    policy = policy or Policy()
+    costs = frames.empty(frames.COSTS) if costs is None else costs
+    accounts = frames.empty(frames.ACCOUNTS) if accounts is None else accounts
+    metrics = account_metrics(months, costs, period, policy)
+    scores = value_scores(metrics, policy)
+    potentials = potential_scores(potential, policy)
+    flags = flag_accounts(metrics, months, period, policy)
+    tiers = assign_tiers(metrics, policy, scores=scores, flags=flags, potential=potentials)
+    pnl = account_pnl(metrics, costs_by_category(costs, period))
+    return Analysis(
+        period=period,
+        policy=policy,
+        currency=currency,
+        accounts=accounts,
+        metrics=metrics,
+        rankings={name: rank_by(metrics, name) for name in RANKED},
+        tiers=tiers,
+        flags=flags,
+        potential=potentials,
+        scorecard=scorecard(scores, potentials, policy),
+        revenue_pareto=pareto(metrics, "revenue", policy),
+        profit_pareto=pareto(metrics, "gross_profit", policy),
+        health=portfolio_health(metrics, policy),
+        health_by_year=health_by_year(months.filter(pl.col("month") <= period.end), policy),
+        pnl=pnl,
+        team_pnl=team_pnl(pnl, team),
+    )
+
+
+_JSON_MONEY = (
+    "revenue",
+    "cost",
+    "gross_profit",
+    "cash_collected",
+    "cost_to_serve",
+    "net_contribution",
+)
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))
+
+
+def to_json(analysis: Analysis) -> dict[str, Any]:
+    """A JSON-ready dict: money as decimal strings ("1234.50"), shares as float
+    fractions, accounts by revenue, largest first; flags with their evidence."""
+    flags: dict[int, list[dict]] = {}
+    for flag in analysis.flags:
+        flags.setdefault(flag.account_id, []).append(flag.as_dict())
+    names = analysis.accounts.select("account_id", "code", "name")
+    table = (
+        analysis.metrics.join(names, on="account_id", how="left")
+        .join(analysis.tiers.select("account_id", "score", "tier"), on="account_id", how="left")
+        .sort("revenue", "account_id", descending=[True, False])
+    )
+    rows = []
+    for row in table.iter_rows(named=True):
+        entry = {"code": row["code"], "name": row["name"]}
+        entry |= {key: _money(row[key]) for key in _JSON_MONEY}
+        entry |= {
+            "orders": row["orders"],
+            "active_months": row["active_months"],
+            "days_to_pay": row["days_to_pay"],
+            "receivables": _money(row["receivables"]),
+            "financing_cost": _money(row["financing_cost"]),
+            "gross_margin": row["gross_margin"],
+            "score": row["score"],
+            "tier": None if row["tier"] is None else str(row["tier"]),
+            "flags": flags.get(row["account_id"], []),
+        }
+        rows.append(entry)
+    health = analysis.health
+    return {
+        "period": {
+            "from": analysis.period.start.isoformat(),
+            "to": analysis.period.end.isoformat(),
+        },
+        "currency": analysis.currency,
+        "accounts": rows,
+        "pareto": {
+            "top20_revenue_share": analysis.revenue_pareto.top_value_share,
+            "top20_profit_share": analysis.profit_pareto.top_value_share,
+        },
+        "health": {
+            "top10_revenue_share": health.top_revenue_share,
+            "meets_minimum": health.meets_minimum,
+            "hhi": health.hhi,
+        },
+    }

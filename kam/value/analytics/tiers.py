@@ -1,0 +1,212 @@
+"""The weighted value score and the value pyramid (M1.2, 加权平均法 / 客户价值金字塔).
+
+Diamond (钻石), gold (黄金), strategic (战略), ordinary (普通) as in [001]. False key
+accounts (M1.6) never make diamond or gold. `what_if` replays the tiers under another
+policy so a director sees who would move before changing anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+from django.utils.translation import gettext_lazy as _
+
+from .flags import Flag, flag_kinds
+from .metrics import percentile_rank
+from .policy import Policy, TierPolicy
+
+DIAMOND, GOLD, STRATEGIC, ORDINARY = "diamond", "gold", "strategic", "ordinary"
+TIERS = (DIAMOND, GOLD, STRATEGIC, ORDINARY)
+TIER_LABELS = {
+    DIAMOND: _("Diamond"),
+    GOLD: _("Gold"),
+    STRATEGIC: _("Strategic"),
+    ORDINARY: _("Ordinary"),
+}
+VALUE_LEVEL = {DIAMOND: 3, GOLD: 2, STRATEGIC: 1, ORDINARY: 1}
+"""How much value an account brings today: strategic is about tomorrow, so it ranks
+with ordinary here; the monotonicity guarantee (more score, never a lower level) is
+stated on this scale."""
+
+_EPSILON = 1e-9
+_TIER_TYPE = pl.Enum(TIERS)
+
+
+def value_scores(metrics: pl.DataFrame, policy: Policy | None = None) -> pl.DataFrame:
+    """account_id, score: Σ weight × percentile rank of each weighted metric.
+
+    Normalisation: each metric becomes its percentile rank in [0, 1] among the accounts
+    that bought in the period (revenue > 0), ties averaged — (average rank − 1) ÷ (n −
+    1). Ranks ignore units (yuan, counts) and outliers (one ¥1亿 customer cannot crush
+    everyone else to 0), so weights mean what they say. Weights are renormalised to sum
+    1; if an account lacks a metric (null), the weights it has are renormalised. Accounts
+    that did not buy get a null score.
+    """
+    policy = policy or Policy()
+    weights = policy.value.normalised_weights()
+    missing = [name for name in weights if name not in metrics.columns]
+    if missing:
+        raise ValueError(f"value weights name unknown metrics: {missing}")
+    bought = pl.col("revenue") > 0
+    ranks = {
+        f"_rank_{name}": percentile_rank(pl.when(bought).then(pl.col(name).cast(pl.Float64)))
+        for name in weights
+    }
+    w = dict(zip(ranks, weights.values(), strict=True))
+    weighted = pl.sum_horizontal([(pl.col(r) * w[r]).fill_null(0) for r in ranks])
+    present = pl.sum_horizontal([pl.col(r).is_not_null() * w[r] for r in ranks])
+    score = pl.when(present > 0).then(weighted / present)
+    return (
+        metrics.lazy()
+        .select("account_id", **ranks)
+        .select("account_id", score.cast(pl.Float64).alias("score"))
+        .collect()
+    )
+
+
+def assign_tiers(
+    metrics: pl.DataFrame,
+    policy: Policy | None = None,
+    *,
+    scores: pl.DataFrame | None = None,
+    flags: list[Flag] | pl.DataFrame | None = None,
+    potential: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """One row per account of `metrics`: account_id, score, potential_score, flags,
+    uncapped_tier (what the numbers alone say), tier, capped_by_flags.
+
+    percentile method: diamond when fewer than diamond_share × n scored accounts score
+    strictly higher; gold likewise with diamond_share + gold_share. Ties share a tier,
+    so a higher score never sits in a lower tier. The cut is taken over all scored
+    accounts before flags are applied: a flagged account loses its place, nobody is
+    promoted into it, and no one's tier changes because someone else was flagged.
+    absolute method: annualised revenue against diamond_threshold and gold_threshold.
+
+    strategic: any account not diamond or gold whose potential score reaches
+    strategic_potential, or whose revenue grew by strategic_growth on the previous
+    period while at least the median of accounts that bought.
+
+    A flagged account (false key account) can't be diamond or gold: it drops to
+    strategic if it qualifies, else ordinary, and capped_by_flags lists the flag kinds
+    that did it. `scores` defaults to `value_scores(metrics, policy)`; `potential` is a
+    frame with account_id and potential_score (`scorecard.potential_scores`).
+    """
+    policy = policy or Policy()
+    scores = value_scores(metrics, policy) if scores is None else scores
+    frame = (
+        metrics.select("account_id", "revenue", "annualised_revenue", "growth")
+        .join(scores.select("account_id", "score"), on="account_id", how="left")
+        .join(_potential(potential), on="account_id", how="left")
+        .join(flag_kinds(flags), on="account_id", how="left")
+        .with_columns(pl.col("flags").fill_null([]))
+    )
+    rules = policy.tiers
+    fallback = pl.when(_strategic(rules)).then(pl.lit(STRATEGIC)).otherwise(pl.lit(ORDINARY))
+    top = pl.col("_top")
+    capped = (pl.col("flags").list.len() > 0) & top.is_not_null()
+    return frame.with_columns(_top=_top_tier(rules), _fallback=fallback).select(
+        "account_id",
+        "score",
+        "potential_score",
+        "flags",
+        pl.coalesce(top, "_fallback").cast(_TIER_TYPE).alias("uncapped_tier"),
+        pl.when(capped)
+        .then(pl.col("_fallback"))
+        .otherwise(pl.coalesce(top, "_fallback"))
+        .cast(_TIER_TYPE)
+        .alias("tier"),
+        pl.when(capped).then(pl.col("flags")).otherwise([]).alias("capped_by_flags"),
+    )
+
+
+def _potential(potential: pl.DataFrame | None) -> pl.DataFrame:
+    schema = {"account_id": pl.Int64, "potential_score": pl.Float64}
+    if potential is None:
+        return pl.DataFrame(schema=schema)
+    return potential.select(list(schema)).cast(schema)
+
+
+def _top_tier(rules: TierPolicy) -> pl.Expr:
+    """diamond / gold / null, by the policy's method."""
+    if rules.method == "absolute":
+        revenue = pl.col("annualised_revenue")
+        is_diamond = revenue >= rules.diamond_threshold
+        is_gold = revenue >= rules.gold_threshold
+    else:
+        score = pl.col("score")
+        scored = score.count()
+        ahead = score.rank("min", descending=True) - 1
+        is_diamond = ahead < rules.diamond_share * scored - _EPSILON
+        is_gold = ahead < (rules.diamond_share + rules.gold_share) * scored - _EPSILON
+    return (
+        pl.when(is_diamond.fill_null(False))
+        .then(pl.lit(DIAMOND))
+        .when(is_gold.fill_null(False))
+        .then(pl.lit(GOLD))
+    )
+
+
+def _strategic(rules: TierPolicy) -> pl.Expr:
+    revenue = pl.col("revenue").cast(pl.Float64)
+    median = pl.when(revenue > 0).then(revenue).quantile(rules.strategic_revenue_quantile, "linear")
+    promising = pl.col("potential_score") >= rules.strategic_potential
+    growing = (pl.col("growth") >= rules.strategic_growth) & (revenue >= median) & (revenue > 0)
+    return (promising.fill_null(False) | growing.fill_null(False)).fill_null(False)
+
+
+# ---------------------------------------------------------------- what if
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """The tiers a new policy would give, nothing saved.
+
+    transitions: from_tier, to_tier, accounts — every pair, including staying put.
+    moves: the accounts whose tier would change, with their score before and after.
+    """
+
+    tiers: pl.DataFrame
+    transitions: pl.DataFrame
+    moves: pl.DataFrame
+
+    def matrix(self) -> dict[str, dict[str, int]]:
+        """{from tier: {to tier: accounts}} over all four tiers, zeros included."""
+        out = {a: dict.fromkeys(TIERS, 0) for a in TIERS}
+        for row in self.transitions.iter_rows(named=True):
+            out[row["from_tier"]][row["to_tier"]] = row["accounts"]
+        return out
+
+    def counts(self) -> dict[str, tuple[int, int]]:
+        """tier → (accounts before, accounts after)."""
+        matrix = self.matrix()
+        return {t: (sum(matrix[t].values()), sum(m[t] for m in matrix.values())) for t in TIERS}
+
+
+def what_if(metrics: pl.DataFrame, current_tiers: pl.DataFrame, new_policy: Policy) -> WhatIf:
+    """Recompute scores and tiers under `new_policy` and compare with `current_tiers`
+    (an `assign_tiers` result). Flags and potential scores are reused from
+    `current_tiers`: replaying flag thresholds needs the months, so run `flag_accounts`
+    again and pass its result to `assign_tiers` for that."""
+    new = assign_tiers(
+        metrics,
+        new_policy,
+        flags=current_tiers.select("account_id", "flags"),
+        potential=current_tiers.select("account_id", "potential_score"),
+    )
+    before = current_tiers.select(
+        "account_id", pl.col("tier").alias("from_tier"), pl.col("score").alias("score_before")
+    )
+    after = new.select(
+        "account_id", pl.col("tier").alias("to_tier"), pl.col("score").alias("score_after")
+    )
+    paired = before.join(after, on="account_id", how="full", coalesce=True).with_columns(
+        pl.col("from_tier", "to_tier").cast(pl.String).fill_null(ORDINARY)
+    )
+    transitions = (
+        paired.group_by("from_tier", "to_tier")
+        .agg(accounts=pl.len().cast(pl.Int64))
+        .sort(pl.col("from_tier").cast(_TIER_TYPE), pl.col("to_tier").cast(_TIER_TYPE))
+    )
+    moves = paired.filter(pl.col("from_tier") != pl.col("to_tier")).sort("account_id")
+    return WhatIf(new, transitions, moves)

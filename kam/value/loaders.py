@@ -1,0 +1,83 @@
+"""From the database to the analytics' input frames, through the permission-aware queryset.
+
+Every frame is limited to the accounts `Account.objects.visible_to(user)` returns; the
+CLI and scheduled jobs pass user=None, which means the whole portfolio.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+from django.db.models import Sum
+from django.db.models.functions import TruncMonth
+
+from kam.accounts.models import Account, AccountTeamMember
+from kam.core.frames import query_frame
+from kam.sales.models import AccountMonth, CostToServe
+
+from .analytics import frames
+from .models import AccountPotential
+
+ROLLUP_FIELDS = [
+    "account_id",
+    "month",
+    *[n for n in frames.MONTHS if n not in ("account_id", "month")],
+]
+
+
+@dataclass
+class Inputs:
+    months: pl.DataFrame
+    costs: pl.DataFrame
+    accounts: pl.DataFrame
+    potential: pl.DataFrame
+    team: pl.DataFrame
+
+
+def scope(user=None):
+    return Account.objects.alive() if user is None else Account.objects.visible_to(user)
+
+
+def _frame(queryset, schema: dict) -> pl.DataFrame:
+    sql, params = queryset.query.sql_with_params()
+    return query_frame(sql, params, schema)
+
+
+def load_inputs(user=None, *, end: date | None = None) -> Inputs:
+    accounts = scope(user)
+    ids = accounts.values("pk")
+    months = AccountMonth.objects.filter(account__in=ids)
+    costs = CostToServe.objects.filter(account__in=ids)
+    if end is not None:
+        months = months.filter(month__lte=end)
+        costs = costs.filter(date__lte=end)
+    return Inputs(
+        months=_frame(months.order_by().values_list(*ROLLUP_FIELDS), frames.MONTHS),
+        costs=_frame(
+            costs.order_by()
+            .annotate(m=TruncMonth("date"))
+            .values_list("account_id", "m", "category")
+            .annotate(total=Sum("amount")),
+            frames.COSTS,
+        ),
+        accounts=_frame(
+            accounts.order_by().values_list(
+                "id", "code", "name", "region_id", "owner_id", "parent_id"
+            ),
+            frames.ACCOUNTS | frames.ACCOUNTS_OPTIONAL,
+        ),
+        potential=_potential(ids),
+        team=_frame(
+            AccountTeamMember.objects.filter(account__in=ids)
+            .order_by()
+            .values_list("account_id", "user_id", "department", "role"),
+            frames.TEAM,
+        ),
+    )
+
+
+def _potential(ids) -> pl.DataFrame:
+    schema = dict(frames.POTENTIAL)
+    rows = AccountPotential.objects.filter(account__in=ids).order_by().values_list(*schema)
+    frame = _frame(rows, schema | {"share": pl.Decimal(38, 4)})
+    return frame.with_columns(pl.col("share").cast(pl.Float64))

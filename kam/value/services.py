@@ -1,0 +1,180 @@
+"""Writes of the value engine: tier configurations, computed tiers, overrides, potential.
+
+Every tier change — computed or set by hand — is written to the change history with who,
+when, from, to and why (kam.core.history).
+"""
+
+from dataclasses import dataclass
+
+import polars as pl
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kam.accounts.models import Account
+from kam.core.history import change, record_change
+from kam.core.models import FieldChange
+
+from . import loaders
+from .analytics.analysis import Analysis, analyze
+from .analytics.periods import Period
+from .analytics.policy import Policy
+from .analytics.tiers import WhatIf, what_if
+from .choices import Tier
+from .config import policy_from_dict, policy_to_dict
+from .models import AccountPotential, AccountTier, TierConfig
+
+
+def active_policy() -> Policy:
+    config = TierConfig.objects.filter(is_active=True).first()
+    return policy_from_dict(config.policy if config else None)
+
+
+def run_analysis(period: Period, *, user=None, policy: Policy | None = None) -> Analysis:
+    """The whole value analysis for the accounts `user` may see (everyone's for None)."""
+    inputs = loaders.load_inputs(user, end=period.end)
+    return analyze(
+        inputs.months,
+        inputs.costs,
+        inputs.accounts,
+        inputs.potential,
+        inputs.team,
+        period,
+        policy or active_policy(),
+        currency=settings.KAM_CURRENCY,
+    )
+
+
+@transaction.atomic
+def save_tier_config(name: str, policy: Policy, *, by=None, activate: bool = False, note: str = ""):
+    config, _created = TierConfig.objects.update_or_create(
+        name=name.strip(),
+        defaults={"policy": policy_to_dict(policy), "note": note, "created_by": by},
+    )
+    if activate:
+        activate_tier_config(config, by=by)
+    return config
+
+
+@transaction.atomic
+def activate_tier_config(config: TierConfig, *, by=None) -> TierConfig:
+    previous = TierConfig.objects.filter(is_active=True).exclude(pk=config.pk).first()
+    if previous:
+        previous.is_active = False
+        previous.save(update_fields=["is_active", "updated_at"])
+    record_change(config, "is_active", previous.name if previous else "", config.name, by=by)
+    config.is_active = True
+    config.save(update_fields=["is_active", "updated_at"])
+    return config
+
+
+def preview(analysis: Analysis, policy: Policy) -> WhatIf:
+    """What-if: the tiers `policy` would give, against the current ones, nothing saved."""
+    return what_if(analysis.metrics, analysis.tiers, policy)
+
+
+@dataclass
+class Applied:
+    changed: int
+    unchanged: int
+
+
+@transaction.atomic
+def apply_tiers(analysis: Analysis, *, by=None) -> Applied:
+    """Store the computed tiers; each change of an account's computed tier goes to history."""
+    reason = _("computed for %(start)s – %(end)s") % {
+        "start": analysis.period.start,
+        "end": analysis.period.end,
+    }
+    existing = {t.account_id: t for t in AccountTier.objects.all()}
+    changes, to_create, to_update = [], [], []
+    now = timezone.now()
+    for account_id, tier, score in analysis.tiers.select("account_id", "tier", "score").iter_rows():
+        state = existing.get(account_id) or AccountTier(account_id=account_id, computed_tier="")
+        entry = change(
+            Account(pk=account_id), "computed_tier", state.computed_tier, tier, by=by, reason=reason
+        )
+        if entry is not None:
+            changes.append(entry)
+        state.computed_tier, state.score, state.updated_at = tier, score, now
+        state.period_start, state.period_end = analysis.period.start, analysis.period.end
+        (to_update if state.pk else to_create).append(state)
+    AccountTier.objects.bulk_create(to_create, batch_size=1000)
+    fields = ["computed_tier", "score", "period_start", "period_end", "updated_at"]
+    AccountTier.objects.bulk_update(to_update, fields, batch_size=1000)
+    FieldChange.objects.bulk_create(changes, batch_size=1000)
+    return Applied(changed=len(changes), unchanged=len(to_create) + len(to_update) - len(changes))
+
+
+@transaction.atomic
+def override_tier(account: Account, tier: str, *, reason: str, by) -> AccountTier:
+    """A manager sets the tier by hand; the reason is required and kept in history."""
+    if tier not in Tier.values:
+        raise ValidationError(_("Unknown tier %(tier)s.") % {"tier": tier})
+    if not reason.strip():
+        raise ValidationError(_("Say why the tier is set by hand."))
+    state, _created = AccountTier.objects.get_or_create(
+        account=account, defaults={"computed_tier": Tier.ORDINARY}
+    )
+    record_change(account, "tier", state.tier, tier, by=by, reason=reason)
+    state.override_tier = tier
+    state.override_reason = reason.strip()
+    state.overridden_by = by
+    state.overridden_at = timezone.now()
+    state.save()
+    return state
+
+
+@transaction.atomic
+def clear_override(account: Account, *, reason: str, by) -> AccountTier | None:
+    state = AccountTier.objects.filter(account=account).first()
+    if state is None or not state.override_tier:
+        return state
+    record_change(account, "tier", state.tier, state.computed_tier, by=by, reason=reason)
+    state.override_tier = ""
+    state.override_reason = ""
+    state.overridden_by = None
+    state.overridden_at = None
+    state.save()
+    return state
+
+
+POTENTIAL_FIELDS = (
+    "wallet",
+    "share",
+    "growth_outlook",
+    "influence",
+    "referral_power",
+    "strategic_fit",
+    "note",
+)
+
+
+@transaction.atomic
+def set_potential(account: Account, *, by=None, **values) -> AccountPotential:
+    """Update the scorecard inputs; each changed input is kept in history."""
+    unknown = set(values) - set(POTENTIAL_FIELDS)
+    if unknown:
+        raise ValidationError(
+            _("Unknown inputs: %(names)s") % {"names": ", ".join(sorted(unknown))}
+        )
+    potential, _created = AccountPotential.objects.get_or_create(account=account)
+    for name, value in values.items():
+        record_change(account, f"potential.{name}", getattr(potential, name), value, by=by)
+        setattr(potential, name, value)
+    potential.updated_by = by
+    potential.full_clean()
+    potential.save()
+    return potential
+
+
+def tiers_frame() -> pl.DataFrame:
+    """The stored tiers (computed and overridden) as a frame, for what-if comparisons."""
+    rows = AccountTier.objects.values_list("account_id", "computed_tier", "override_tier")
+    return pl.DataFrame(
+        [(a, o or c) for a, c, o in rows],
+        schema={"account_id": pl.Int64, "tier": pl.String},
+        orient="row",
+    )
