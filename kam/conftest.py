@@ -41,6 +41,15 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture
+def english():
+    """Messages in English for tests that read them (the default language is zh-hans)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def make_user(username: str, role: str, *, region=None, **extra):
     from kam.users.models import User
 

@@ -143,11 +143,12 @@ def test_invalid_uscc_fails_with_translated_message(cast, code, error_code, msgi
 def test_english_message_names_the_problem(cast):
     account = cast.east_account
     account.uscc = wrong_check_digit(valid_uscc())
-    with translation.override("en"), pytest.raises(ValidationError) as caught:
-        account.full_clean()
-    assert caught.value.message_dict["uscc"] == [
-        f"The check digit of unified social credit code {account.uscc} is wrong."
-    ]
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as caught:
+            account.full_clean()
+        assert caught.value.message_dict["uscc"] == [
+            f"The check digit of unified social credit code {account.uscc} is wrong."
+        ]
 
 
 def test_create_account_rejects_a_bad_uscc(cast):

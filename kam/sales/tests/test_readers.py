@@ -353,6 +353,7 @@ def test_empty_file(tmp_path, text):
         read_table(write(tmp_path, text))
 
 
+@pytest.mark.usefixtures("english")
 def test_header_without_data(tmp_path):
     with pytest.raises(ImportFileError, match="no data"):
         read_table(write(tmp_path, "客户编码,金额\n\n,\n"))
