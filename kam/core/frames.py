@@ -38,7 +38,7 @@ def _copy_frame(sql: str, params, schema: dict) -> pl.DataFrame:
     buffer.seek(0)
     text_schema = {name: _transport(dtype) for name, dtype in schema.items()}
     frame = pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema=text_schema)
-    return frame.with_columns([pl.col(n).cast(t) for n, t in schema.items() if t != text_schema[n]])
+    return frame.with_columns([_cast(n, text_schema[n], t) for n, t in schema.items()])
 
 
 def _transport(dtype) -> pl.DataType:
