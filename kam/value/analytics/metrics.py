@@ -160,11 +160,9 @@ def account_metrics(
     )
     balances = _receivable_balances(lf, in_period, period, _sort_key_fits(months, period))
 
-    # collected together, the sequential receivable walk overlaps with the group-bys
-    parts = pl.collect_all([sums, prev, balances, cts])
-    joined = parts[0].lazy()
-    for other in parts[1:]:
-        joined = joined.join(other.lazy(), on="account_id", how="full", coalesce=True)
+    joined = sums
+    for other in (prev, balances, cts):
+        joined = joined.join(other, on="account_id", how="full", coalesce=True)
     active = (
         pl.col("_in_period").is_not_null()
         | pl.col("_in_prev").is_not_null()

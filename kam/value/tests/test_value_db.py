@@ -226,3 +226,28 @@ def test_cli_xlsx_and_table(ledger, tmp_path, capsys):
     assert sheet["E2"].value == 1200000
     call_command("analyze", "--year", "2025", "--lang", "en")
     assert "Top 10 accounts: 100.0% of revenue" in capsys.readouterr().out
+
+
+def test_tiers_command_saves_previews_and_overrides(ledger, capsys):
+    call_command(
+        "tiers",
+        "--lang",
+        "en",
+        "save",
+        "absolute",
+        "--set",
+        'tiers.method="absolute"',
+        "--set",
+        "tiers.gold_threshold=500000",
+        "--activate",
+    )
+    assert services.active_policy().tiers.gold_threshold == Decimal("500000")
+    call_command(
+        "tiers", "--lang", "en", "whatif", "--set", "tiers.gold_threshold=100", "--year", "2025"
+    )
+    out = capsys.readouterr().out
+    assert "would change tier" in out
+    code = ledger.south_account.code
+    call_command("tiers", "--lang", "en", "override", code, "strategic", "--reason", "new plant")
+    assert AccountTier.objects.get(account=ledger.south_account).tier == "strategic"
+    assert history_of(ledger.south_account, "tier").get().reason == "new plant"

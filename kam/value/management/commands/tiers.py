@@ -1,0 +1,137 @@
+"""`kam tiers`: named tier configurations, what-if previews and manual overrides."""
+
+import json
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from kam.accounts.models import Account
+from kam.value import services
+from kam.value.analytics.periods import Period
+from kam.value.analytics.tiers import TIERS
+from kam.value.config import PolicyError, policy_from_dict, policy_to_dict
+from kam.value.models import TierConfig
+
+
+def _settings(pairs: list[str], base: dict) -> dict:
+    """`section.key=value` pairs laid over `base`; values are read as JSON when they parse."""
+    merged = json.loads(json.dumps(base))
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        section, dot, name = key.partition(".")
+        if not (sep and dot):
+            raise CommandError(_("--set takes section.key=value, e.g. tiers.gold_share=0.1"))
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        merged.setdefault(section, {})[name] = value
+    return merged
+
+
+def _config(name: str) -> TierConfig:
+    config = TierConfig.objects.filter(name=name).first()
+    if config is None:
+        raise CommandError(_("No tier configuration named %(name)s.") % {"name": name})
+    return config
+
+
+class Command(BaseCommand):
+    help = "Tier configurations: list, save, activate, what-if; set or clear a tier by hand."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--lang", choices=["zh-hans", "en"])
+        actions = parser.add_subparsers(dest="action", required=True)
+        actions.add_parser("list")
+        save = actions.add_parser("save")
+        save.add_argument("name")
+        save.add_argument("--base", help="start from this saved configuration")
+        save.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
+        save.add_argument("--activate", action="store_true")
+        activate = actions.add_parser("activate")
+        activate.add_argument("name")
+        whatif = actions.add_parser("whatif")
+        whatif.add_argument("--config", help="a saved configuration to try")
+        whatif.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
+        whatif.add_argument("--year", type=int)
+        override = actions.add_parser("override")
+        override.add_argument("code")
+        override.add_argument("tier", choices=TIERS)
+        override.add_argument("--reason", required=True)
+        clear = actions.add_parser("clear")
+        clear.add_argument("code")
+        clear.add_argument("--reason", required=True)
+
+    def handle(self, *args, **options):
+        with translation.override(options["lang"] or translation.get_language()):
+            try:
+                getattr(self, f"_{options['action']}")(options)
+            except (PolicyError, ValidationError) as error:
+                raise CommandError("; ".join(getattr(error, "messages", [str(error)]))) from None
+
+    def _list(self, options) -> None:
+        for config in TierConfig.objects.all():
+            mark = "*" if config.is_active else " "
+            self.stdout.write(
+                f"{mark} {config.name}: {json.dumps(config.policy, ensure_ascii=False)}"
+            )
+
+    def _save(self, options) -> None:
+        base = _config(options["base"]).policy if options["base"] else {}
+        policy = policy_from_dict(_settings(options["set"], base))
+        config = services.save_tier_config(options["name"], policy, activate=options["activate"])
+        self.stdout.write(
+            _("Saved %(name)s: %(settings)s")
+            % {
+                "name": config.name,
+                "settings": json.dumps(policy_to_dict(policy), ensure_ascii=False),
+            }
+        )
+
+    def _activate(self, options) -> None:
+        services.activate_tier_config(_config(options["name"]))
+        self.stdout.write(
+            _("%(name)s is now the active configuration.") % {"name": options["name"]}
+        )
+
+    def _whatif(self, options) -> None:
+        base = (
+            _config(options["config"]).policy
+            if options["config"]
+            else policy_to_dict(services.active_policy())
+        )
+        policy = policy_from_dict(_settings(options["set"], base))
+        period = Period.year(options["year"] or timezone.localdate().year - 1)
+        change = services.preview(services.run_analysis(period), policy)
+        counts = change.counts()
+        self.stdout.write(_("Tier: accounts now → with the new settings"))
+        for tier in TIERS:
+            before, after = counts[tier]
+            self.stdout.write(f"  {tier:<10} {before:>7} → {after:<7}")
+        self.stdout.write(
+            _("%(count)s accounts would change tier:") % {"count": change.moves.height}
+        )
+        for row in change.transitions.iter_rows(named=True):
+            if row["from_tier"] != row["to_tier"]:
+                self.stdout.write(f"  {row['from_tier']} → {row['to_tier']}: {row['accounts']}")
+
+    def _account(self, code: str) -> Account:
+        account = Account.objects.alive().filter(code=code).first()
+        if account is None:
+            raise CommandError(_("No account with customer code %(code)s.") % {"code": code})
+        return account
+
+    def _override(self, options) -> None:
+        state = services.override_tier(
+            self._account(options["code"]), options["tier"], reason=options["reason"], by=None
+        )
+        self.stdout.write(
+            _("%(account)s is now %(tier)s (set by hand).")
+            % {"account": state.account, "tier": state.tier}
+        )
+
+    def _clear(self, options) -> None:
+        services.clear_override(self._account(options["code"]), reason=options["reason"], by=None)
+        self.stdout.write(_("The tier of %(code)s is computed again.") % {"code": options["code"]})
