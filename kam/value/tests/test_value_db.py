@@ -251,3 +251,28 @@ def test_tiers_command_saves_previews_and_overrides(ledger, capsys):
     call_command("tiers", "--lang", "en", "override", code, "strategic", "--reason", "new plant")
     assert AccountTier.objects.get(account=ledger.south_account).tier == "strategic"
     assert history_of(ledger.south_account, "tier").get().reason == "new plant"
+
+
+def test_admin_pages_of_the_value_engine(ledger, boss_client):
+    services.save_tier_config("默认", Policy(), activate=True)
+    services.override_tier(ledger.east_account, "gold", reason="key reference", by=ledger.boss)
+    for url in (
+        "/admin/value/tierconfig/",
+        "/admin/value/accounttier/",
+        "/admin/value/accountpotential/",
+        "/admin/value/accountpotential/add/",
+        f"/admin/value/tierconfig/{TierConfig.objects.get().pk}/change/",
+    ):
+        assert boss_client.get(url).status_code == 200, url
+    response = boss_client.post(
+        "/admin/value/accountpotential/add/",
+        {
+            "account": ledger.east_account.pk,
+            "wallet": "8000000",
+            "share": "0.25",
+            "influence": "4",
+            "note": "",
+        },
+    )
+    assert response.status_code == 302
+    assert history_of(ledger.east_account, "potential.wallet").get().changed_by == ledger.boss
