@@ -1,27 +1,14 @@
 """Admin for the customer's people. Contacts are never hard-deleted, only marked and restorable."""
 
 from django.contrib import admin
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from kam.accounts.admin import AccountScopedAdmin
 from kam.core.admin import HistoryMixin, SoftDeletedListFilter, sees_whole_portfolio
-from kam.core.history import record_change
 
+from . import services
 from .models import Contact
-
-
-@transaction.atomic
-def _set_deleted(contact: Contact, deleted: bool, *, by) -> None:
-    # TODO: move to kam/people/services.py (delete_contact / restore_contact) once it exists,
-    # so the web views and the API share it; it mirrors kam.accounts.services.delete_account.
-    if deleted:
-        record_change(contact, "deleted", "", "yes", by=by)
-        contact.soft_delete()
-    else:
-        record_change(contact, "deleted", "yes", "", by=by)
-        contact.restore()
 
 
 @admin.register(Contact)
@@ -46,7 +33,7 @@ class ContactAdmin(HistoryMixin, AccountScopedAdmin):
     def soft_delete(self, request, queryset):
         contacts = list(queryset.filter(deleted_at__isnull=True))
         for contact in contacts:
-            _set_deleted(contact, True, by=request.user)
+            services.delete_contact(contact, by=request.user)
         self.message_user(
             request,
             ngettext(
@@ -61,7 +48,7 @@ class ContactAdmin(HistoryMixin, AccountScopedAdmin):
     def restore(self, request, queryset):
         contacts = list(queryset.filter(deleted_at__isnull=False))
         for contact in contacts:
-            _set_deleted(contact, False, by=request.user)
+            services.restore_contact(contact, by=request.user)
         self.message_user(
             request,
             ngettext("%(count)d contact restored.", "%(count)d contacts restored.", len(contacts))
