@@ -52,7 +52,10 @@ def load_inputs(user=None, *, end: date | None = None) -> Inputs:
         months = months.filter(month__lte=end)
         costs = costs.filter(date__lte=end)
     return Inputs(
-        months=_frame(months.order_by().values_list(*ROLLUP_FIELDS), frames.MONTHS),
+        # In (account, month) order, the unique index's order, the analytics group fastest.
+        months=_frame(
+            months.order_by("account_id", "month").values_list(*ROLLUP_FIELDS), frames.MONTHS
+        ),
         costs=_frame(
             costs.order_by()
             .annotate(m=TruncMonth("date"))
