@@ -19,6 +19,9 @@ from kam.core.frames import query_frame
 from kam.sales.models import AccountMonth, OrderLine
 
 CHUNK = 50_000
+# A bulk load touches index pages all over the file; SQLite's default 2 MB page cache
+# makes it re-read them. This is per connection and costs memory only while it is used.
+SQLITE_CACHE_KIB = 256 * 1024
 IN_CHUNK = 5_000
 LINE_TABLE = OrderLine._meta.db_table
 MONTH_TABLE = AccountMonth._meta.db_table
@@ -305,6 +308,7 @@ def _executemany(table, frame, columns, constants, progress) -> None:
 
     connection.ensure_connection()
     cursor = connection.connection.cursor()
+    cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
     try:
         with ThreadPoolExecutor(max_workers=1) as pool:
             pending = pool.submit(rows, 0)
