@@ -100,6 +100,14 @@ class AccountMonth(models.Model):
     paid_days_amount = models.DecimalField(
         _("days to pay × paid amount"), max_digits=24, decimal_places=2, default=0
     )
+    tracked_revenue = models.DecimalField(
+        _("revenue with payment data"),
+        **MONEY,
+        default=0,
+        help_text=_(
+            "Revenue of lines whose export carried payment columns: only this can be owed."
+        ),
+    )
     collected = models.DecimalField(
         _("cash collected"),
         **MONEY,

@@ -305,7 +305,12 @@ def _finish(parsed: pl.DataFrame, mapping: dict[str, str]) -> pl.DataFrame:
         "amount": amount.round(2),
         "cost": cost.round(2),
         "discount": discount.round(2),
-        "paid_amount": pl.col("paid_amount__num").round(2),
+        # With a payment column, a blank cell means not paid yet (0); without one, unknown.
+        "paid_amount": (
+            pl.col("paid_amount__num").fill_null(pl.lit(0, DECIMAL))
+            if "paid_amount" in mapping
+            else pl.col("paid_amount__num")
+        ).round(2),
     }
     dates = {
         f: pl.col(f) if f in columns else pl.lit(None, pl.Date) for f in ("order_date", "paid_date")

@@ -368,7 +368,7 @@ def update_lines(changed: pl.DataFrame, *, batch_id: int | None) -> None:
 
 ROLLUP_COLUMNS = (
     "account_id, month, revenue, cost, uncosted_revenue, discount, quantity, lines, orders, "
-    "return_amount, return_lines, paid_amount, paid_days_amount, collected"
+    "return_amount, return_lines, paid_amount, paid_days_amount, tracked_revenue, collected"
 )
 ROLLUP_BY_ORDER_MONTH = """
     SELECT account_id, month,
@@ -379,6 +379,7 @@ ROLLUP_BY_ORDER_MONTH = """
         SUM(CASE WHEN amount < 0 THEN 1 ELSE 0 END),
         SUM(COALESCE(paid_amount, 0)),
         SUM(COALESCE(days_to_pay * paid_amount, 0)),
+        SUM(CASE WHEN paid_amount IS NULL THEN 0 ELSE amount END),
         0
     FROM {lines}
     WHERE account_id IN ({accounts}) AND month IN ({months})
@@ -387,7 +388,7 @@ ROLLUP_BY_ORDER_MONTH = """
 # Payments land in the month they were received; a month with payments but no orders
 # still gets its row.
 ROLLUP_BY_PAID_MONTH = """
-    SELECT account_id, paid_month, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, SUM(paid_amount)
+    SELECT account_id, paid_month, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, SUM(paid_amount)
     FROM {lines}
     WHERE account_id IN ({accounts}) AND paid_month IN ({months})
     GROUP BY account_id, paid_month
@@ -468,6 +469,7 @@ def rollup_of(lines: pl.DataFrame) -> pl.DataFrame:
         return_lines=is_return.sum(),
         paid_amount=paid.fill_null(0).sum(),
         paid_days_amount=(pl.col("days_to_pay") * paid).fill_null(0).sum(),
+        tracked_revenue=pl.when(paid.is_null()).then(0).otherwise(amount).sum(),
     )
     by_paid_month = (
         derived.filter(pl.col("paid_month").is_not_null())

@@ -27,6 +27,7 @@ MONTH_MONEY = (
     "paid_amount",
     "paid_days_amount",
     "collected",
+    "tracked_revenue",
 )
 MONTH_COUNTS = ("lines", "orders", "return_lines")
 
@@ -38,7 +39,9 @@ MONTHS: dict[str, pl.DataType] = {
     **dict.fromkeys(MONTH_MONEY[4:], MONEY),
     **{name: pl.Int64() for name in MONTH_COUNTS},
 }
-"""AccountMonth as a frame: `collected` by the month money came in, the rest by order month."""
+"""AccountMonth as a frame: `collected` by the month money came in, the rest by order month.
+`tracked_revenue` is the revenue of lines whose export carried payment columns: only that
+part can be owed to us; for the rest the input does not say."""
 
 COSTS: dict[str, pl.DataType] = {
     "account_id": pl.Int64(),
@@ -149,7 +152,10 @@ def months_frame(data=None) -> pl.DataFrame:
     """A valid months frame: missing sums are 0, `month` snapped to its first day, and
     duplicate (account, month) rows summed, as the rollup would have them."""
     zeros = dict.fromkeys((*MONTH_MONEY, "quantity", *MONTH_COUNTS), 0)
-    frame = conform(data, MONTHS, defaults=zeros)
+    raw = _as_frame(data)
+    if raw.width and "tracked_revenue" not in raw.columns and "revenue" in raw.columns:
+        raw = raw.with_columns(tracked_revenue=pl.col("revenue"))  # a ledger with payments
+    frame = conform(raw, MONTHS, defaults=zeros)
     keys = ["account_id", "month"]
     frame = frame.with_columns(pl.col("month").dt.truncate("1mo"))
     return frame.group_by(keys).agg(pl.exclude(keys).sum()).select(list(MONTHS)).sort(keys)

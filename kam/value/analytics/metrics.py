@@ -27,6 +27,7 @@ SUMMED = (
     "paid_amount",
     "paid_days_amount",
     "collected",
+    "tracked_revenue",
     "lines",
     "orders",
     "return_lines",
@@ -126,8 +127,10 @@ def account_metrics(
     orders_per_year divide by period.years, so tiers and flags read the same on a quarter
     as on a year.
 
-    receivables = Σ revenue − Σ collected over all months up to the period end, never
-    below 0. financing_cost charges every month-end receivable of the period (also
+    receivables = Σ tracked revenue − Σ collected over all months up to the period end,
+    never below 0: revenue from exports without payment columns is not taken as owed, and
+    an account with neither payments nor tracked revenue in the period has cash_collected
+    null — the input does not say, so kam does not invent it. financing_cost charges every month-end receivable of the period (also
     floored at 0) at the annual rate ÷ 12, which equals average month-end receivables ×
     rate × period.years and adds up across periods. net_contribution = gross_profit −
     cost_to_serve − financing_cost. Ratios are null where their denominator is ≤ 0.
@@ -196,7 +199,7 @@ def _receivable_balances(
     nothing, hence the floor.
     """
     k = period.months
-    change = (pl.col("revenue") - pl.col("collected")).alias("change")
+    change = (pl.col("tracked_revenue") - pl.col("collected")).alias("change")
     opening = (
         upto_end.filter(pl.col("month") < period.start)
         .select("account_id", change)
@@ -244,7 +247,9 @@ def _derive(lf: pl.LazyFrame, period: Period, policy: Policy) -> pl.LazyFrame:
         discount_rate=ratio(discount, revenue + discount),
         uncosted_share=ratio(pl.col("uncosted_revenue"), revenue),
         return_rate=ratio(returns, revenue + returns),
-        cash_collected=pl.col("collected"),
+        cash_collected=pl.when((pl.col("tracked_revenue") != 0) | (pl.col("collected") != 0))
+        .then(pl.col("collected"))
+        .otherwise(None),
         days_to_pay=ratio(pl.col("paid_days_amount"), pl.col("paid_amount")),
         receivables=pl.when(pl.col("_closing") > 0).then(pl.col("_closing")).otherwise(0),
         average_receivables=to_cents(month_end_sum / period.months),

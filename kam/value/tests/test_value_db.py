@@ -62,6 +62,10 @@ def test_superstore_metrics_match_an_independent_computation():
         assert Decimal(mine["revenue"]) == row["revenue"], row["code"]
         assert Decimal(mine["gross_profit"]) == row["profit"], row["code"]
         assert mine["orders"] == row["orders"], row["code"]
+    # The file has no payment columns: kam says it does not know, and owes nothing to nobody.
+    assert {a["cash_collected"] for a in got.values()} == {None}
+    assert {a["receivables"] for a in got.values()} == {"0.00"}
+    assert {a["financing_cost"] for a in got.values()} == {"0.00"}
     revenues = expected.get_column("revenue").sort(descending=True)
     top10 = float(revenues.head(10).sum() / revenues.sum())
     assert to_json(data)["health"]["top10_revenue_share"] == pytest.approx(top10, abs=1e-9)
@@ -118,6 +122,18 @@ def test_analysis_sees_only_what_the_user_may_see(ledger):
         ledger.east_account.pk,
         ledger.south_account.pk,
     }
+
+
+def test_unpaid_lines_of_an_export_with_payment_columns_are_owed(ledger, tmp_path):
+    header = "客户编码,单据编号,日期,金额,回款金额,回款日期"
+    code = ledger.east_account.code
+    path = tmp_path / "unpaid.csv"
+    path.write_text(f"{header}\n{code},U-1,2025-12-01,5000,,\n", encoding="utf-8")
+    import_orders(path)
+    from kam.value.analytics.analysis import to_json
+
+    data = {a["code"]: a for a in to_json(services.run_analysis(Period.year(2025)))["accounts"]}
+    assert data[code]["receivables"] == "5000.00"
 
 
 def test_apply_tiers_keeps_history_of_computed_changes(ledger):
