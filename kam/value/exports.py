@@ -7,6 +7,8 @@ import xlsxwriter
 from django.utils.translation import gettext as _
 
 from .analytics.analysis import Analysis, to_json
+from .analytics.flags import FLAG_LABELS
+from .choices import Tier
 
 ACCOUNT_COLUMNS = [
     ("code", "Code"),
@@ -65,13 +67,15 @@ def _accounts_sheet(book, data: dict, formats) -> None:
     for row, account in enumerate(data["accounts"], start=1):
         for col, (key, _label) in enumerate(ACCOUNT_COLUMNS):
             value = account.get(key)
-            if key in MONEY_KEYS and value is not None:
+            if key == "tier" and value:
+                sheet.write(row, col, str(Tier(value).label))
+            elif key in MONEY_KEYS and value is not None:
                 sheet.write_number(row, col, float(Decimal(value)), formats["money"])
             elif key == "gross_margin" and value is not None:
                 sheet.write_number(row, col, value, formats["share"])
             elif value is not None:
                 sheet.write(row, col, value)
-        flags = ", ".join(flag["kind"] for flag in account["flags"])
+        flags = ", ".join(str(FLAG_LABELS[flag["kind"]]) for flag in account["flags"])
         sheet.write(row, len(ACCOUNT_COLUMNS), flags)
     sheet.set_column(0, 1, 18)
     sheet.set_column(2, len(ACCOUNT_COLUMNS), 14)

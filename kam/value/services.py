@@ -4,6 +4,7 @@ Every tier change — computed or set by hand — is written to the change histo
 when, from, to and why (kam.core.history).
 """
 
+import dataclasses
 from dataclasses import dataclass
 
 import polars as pl
@@ -35,7 +36,7 @@ def active_policy() -> Policy:
 def run_analysis(period: Period, *, user=None, policy: Policy | None = None) -> Analysis:
     """The whole value analysis for the accounts `user` may see (everyone's for None)."""
     inputs = loaders.load_inputs(user, end=period.end)
-    return analyze(
+    analysis = analyze(
         inputs.months,
         inputs.costs,
         inputs.accounts,
@@ -45,6 +46,28 @@ def run_analysis(period: Period, *, user=None, policy: Policy | None = None) -> 
         policy or active_policy(),
         currency=settings.KAM_CURRENCY,
     )
+    return with_overrides(analysis)
+
+
+def with_overrides(analysis: Analysis) -> Analysis:
+    """Tiers as people see them: a tier a manager set by hand replaces the computed one
+    (kept as `computed_tier`, with `overridden` true)."""
+    rows = AccountTier.objects.exclude(override_tier="").values_list("account_id", "override_tier")
+    overrides = pl.DataFrame(
+        list(rows), schema={"account_id": pl.Int64, "_override": pl.String}, orient="row"
+    )
+    tiers = analysis.tiers
+    dtype = tiers.schema["tier"]
+    tiers = (
+        tiers.join(overrides, on="account_id", how="left")
+        .with_columns(
+            computed_tier=pl.col("tier"),
+            overridden=pl.col("_override").is_not_null(),
+            tier=pl.coalesce(pl.col("_override").cast(dtype), pl.col("tier")),
+        )
+        .drop("_override")
+    )
+    return dataclasses.replace(analysis, tiers=tiers)
 
 
 @transaction.atomic
@@ -71,8 +94,15 @@ def activate_tier_config(config: TierConfig, *, by=None) -> TierConfig:
 
 
 def preview(analysis: Analysis, policy: Policy) -> WhatIf:
-    """What-if: the tiers `policy` would give, against the current ones, nothing saved."""
-    return what_if(analysis.metrics, analysis.tiers, policy)
+    """What-if: the tiers `policy` would give, against the computed ones, nothing saved."""
+    return what_if(analysis.metrics, _computed(analysis.tiers), policy)
+
+
+def _computed(tiers: pl.DataFrame) -> pl.DataFrame:
+    """The tiers frame as the engine computed it, before manual overrides."""
+    if "computed_tier" not in tiers.columns:
+        return tiers
+    return tiers.with_columns(tier=pl.col("computed_tier")).drop("computed_tier", "overridden")
 
 
 @dataclass
@@ -91,7 +121,8 @@ def apply_tiers(analysis: Analysis, *, by=None) -> Applied:
     existing = {t.account_id: t for t in AccountTier.objects.all()}
     changes, to_create, to_update = [], [], []
     now = timezone.now()
-    for account_id, tier, score in analysis.tiers.select("account_id", "tier", "score").iter_rows():
+    computed = _computed(analysis.tiers).select("account_id", "tier", "score")
+    for account_id, tier, score in computed.iter_rows():
         state = existing.get(account_id) or AccountTier(account_id=account_id, computed_tier="")
         entry = change(
             Account(pk=account_id), "computed_tier", state.computed_tier, tier, by=by, reason=reason

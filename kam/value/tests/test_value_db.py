@@ -292,3 +292,19 @@ def test_admin_pages_of_the_value_engine(ledger, boss_client):
     )
     assert response.status_code == 302
     assert history_of(ledger.east_account, "potential.wallet").get().changed_by == ledger.boss
+
+
+def test_analysis_shows_a_tier_set_by_hand_and_apply_keeps_the_computed_one(ledger):
+    services.apply_tiers(services.run_analysis(Period.year(2025)))
+    computed = AccountTier.objects.get(account=ledger.south_account).computed_tier
+    services.override_tier(ledger.south_account, "diamond", reason="战略客户", by=ledger.director)
+    analysis = services.run_analysis(Period.year(2025))
+    row = analysis.tiers.filter(pl.col("account_id") == ledger.south_account.pk).row(0, named=True)
+    assert (str(row["tier"]), str(row["computed_tier"]), row["overridden"]) == (
+        "diamond",
+        computed,
+        True,
+    )
+    services.apply_tiers(analysis)
+    assert AccountTier.objects.get(account=ledger.south_account).computed_tier == computed
+    assert services.preview(analysis, Policy()).moves.height == 0

@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 
 from kam.value import services
 from kam.value.analytics.analysis import to_json
+from kam.value.analytics.flags import FLAG_LABELS
 from kam.value.analytics.periods import Period
+from kam.value.choices import Tier
 from kam.value.config import PolicyError, policy_from_dict
 from kam.value.exports import write_xlsx
 from kam.value.models import TierConfig
@@ -132,11 +134,11 @@ class Command(BaseCommand):
                 [
                     account["code"] or "",
                     account["name"] or "",
-                    account["tier"] or "",
+                    str(Tier(account["tier"]).label) if account["tier"] else "",
                     account["revenue"],
                     account["gross_profit"],
                     account["net_contribution"],
-                    ", ".join(flag["kind"] for flag in account["flags"]),
+                    ", ".join(str(FLAG_LABELS[flag["kind"]]) for flag in account["flags"]),
                 ]
             )
         widths = [max(_width(str(row[i])) for row in rows) for i in range(len(header))]

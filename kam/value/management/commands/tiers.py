@@ -8,9 +8,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account
+from kam.users.models import User
 from kam.value import services
 from kam.value.analytics.periods import Period
 from kam.value.analytics.tiers import TIERS
+from kam.value.choices import Tier
 from kam.value.config import PolicyError, policy_from_dict, policy_to_dict
 from kam.value.models import TierConfig
 
@@ -60,9 +62,11 @@ class Command(BaseCommand):
         override.add_argument("code")
         override.add_argument("tier", choices=TIERS)
         override.add_argument("--reason", required=True)
+        override.add_argument("--by", help="user name of the manager deciding")
         clear = actions.add_parser("clear")
         clear.add_argument("code")
         clear.add_argument("--reason", required=True)
+        clear.add_argument("--by", help="user name of the manager deciding")
 
     def handle(self, *args, **options):
         with translation.override(options["lang"] or translation.get_language()):
@@ -109,19 +113,28 @@ class Command(BaseCommand):
         self.stdout.write(_("Tier: accounts now → with the new settings"))
         for tier in TIERS:
             before, after = counts[tier]
-            self.stdout.write(f"  {tier:<10} {before:>7} → {after:<7}")
+            self.stdout.write(f"  {Tier(tier).label:<10} {before:>7} → {after:<7}")
         self.stdout.write(
             _("%(count)s accounts would change tier:") % {"count": change.moves.height}
         )
         for row in change.transitions.iter_rows(named=True):
             if row["from_tier"] != row["to_tier"]:
-                self.stdout.write(f"  {row['from_tier']} → {row['to_tier']}: {row['accounts']}")
+                before, after = Tier(row["from_tier"]).label, Tier(row["to_tier"]).label
+                self.stdout.write(f"  {before} → {after}: {row['accounts']}")
 
     def _account(self, code: str) -> Account:
         account = Account.objects.alive().filter(code=code).first()
         if account is None:
             raise CommandError(_("No account with customer code %(code)s.") % {"code": code})
         return account
+
+    def _user(self, options):
+        if not options.get("by"):
+            return None
+        user = User.objects.filter(username=options["by"], is_active=True).first()
+        if user is None:
+            raise CommandError(_("No active user %(name)s.") % {"name": options["by"]})
+        return user
 
     def _override(self, options) -> None:
         state = services.override_tier(
@@ -133,5 +146,7 @@ class Command(BaseCommand):
         )
 
     def _clear(self, options) -> None:
-        services.clear_override(self._account(options["code"]), reason=options["reason"], by=None)
+        services.clear_override(
+            self._account(options["code"]), reason=options["reason"], by=self._user(options)
+        )
         self.stdout.write(_("The tier of %(code)s is computed again.") % {"code": options["code"]})
