@@ -5,28 +5,29 @@ from decimal import Decimal
 import polars as pl
 import xlsxwriter
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .analytics.analysis import Analysis, to_json
 from .analytics.flags import FLAG_LABELS
 from .choices import Tier
 
 ACCOUNT_COLUMNS = [
-    ("code", "Code"),
-    ("name", "Name"),
-    ("tier", "Tier"),
-    ("score", "Value score"),
-    ("revenue", "Revenue"),
-    ("cost", "Cost of goods"),
-    ("gross_profit", "Gross profit"),
-    ("gross_margin", "Gross margin"),
-    ("orders", "Orders"),
-    ("active_months", "Active months"),
-    ("cash_collected", "Cash collected"),
-    ("days_to_pay", "Days to pay"),
-    ("receivables", "Receivables at period end"),
-    ("cost_to_serve", "Cost to serve"),
-    ("financing_cost", "Financing cost"),
-    ("net_contribution", "Net contribution"),
+    ("code", gettext_noop("Code")),
+    ("name", gettext_noop("Name")),
+    ("tier", gettext_noop("Tier")),
+    ("score", gettext_noop("Value score")),
+    ("revenue", gettext_noop("Revenue")),
+    ("cost", gettext_noop("Cost of goods")),
+    ("gross_profit", gettext_noop("Gross profit")),
+    ("gross_margin", gettext_noop("Gross margin")),
+    ("orders", gettext_noop("Orders")),
+    ("active_months", gettext_noop("Active months")),
+    ("cash_collected", gettext_noop("Cash collected")),
+    ("days_to_pay", gettext_noop("Days to pay")),
+    ("receivables", gettext_noop("Receivables at period end")),
+    ("cost_to_serve", gettext_noop("Cost to serve")),
+    ("financing_cost", gettext_noop("Financing cost")),
+    ("net_contribution", gettext_noop("Net contribution")),
 ]
 MONEY_KEYS = {
     "revenue",

@@ -178,7 +178,6 @@ def test_every_user_facing_string_has_a_chinese_translation(tmp_path):
     )
     copy_po = copy / PO_RELATIVE
     repo_before = _digest(REPO_PO)
-    copy_before = copy_po.read_text(encoding="utf-8")
 
     env = {
         **os.environ,
@@ -221,9 +220,8 @@ def test_every_user_facing_string_has_a_chinese_translation(tmp_path):
     )
     assert result.returncode == 0, f"makemessages failed:\n{result.stdout}\n{result.stderr}"
     assert _digest(REPO_PO) == repo_before, "makemessages wrote to the working tree"
-    assert copy_po.read_text(encoding="utf-8") != copy_before, (
-        "makemessages did not update the copy's catalogue (POT-Creation-Date at least changes)"
-    )
+    # (makemessages leaves a catalogue alone when only its creation date would change, so
+    # the copy's file may be byte-identical: LOCALE_PATHS above shows which one it used.)
 
     entries = [e for e in parse_po(copy_po.read_text(encoding="utf-8")) if not e.obsolete]
     fuzzy = [e.label for e in entries if "fuzzy" in e.flags]

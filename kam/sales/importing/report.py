@@ -26,6 +26,7 @@ REASONS = {
     "duplicate": gettext_lazy("repeats an order line already on row %(first_row)s"),
     "too_long": gettext_lazy("is longer than %(max)s characters"),
     "too_large": gettext_lazy("is too large a number"),
+    # xgettext:no-python-format
     "rate_too_high": gettext_lazy("is a discount rate of 100% or more"),
     "no_amount": gettext_lazy("is empty and cannot be computed from quantity × unit price"),
     "missing_column": gettext_lazy(
