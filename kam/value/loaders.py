@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
-from django.db.models import Sum
-from django.db.models.functions import TruncMonth
 
 from kam.accounts.models import Account, AccountTeamMember
 from kam.core.frames import query_frame
@@ -56,13 +54,7 @@ def load_inputs(user=None, *, end: date | None = None) -> Inputs:
         months=_frame(
             months.order_by("account_id", "month").values_list(*ROLLUP_FIELDS), frames.MONTHS
         ),
-        costs=_frame(
-            costs.order_by()
-            .annotate(m=TruncMonth("date"))
-            .values_list("account_id", "m", "category")
-            .annotate(total=Sum("amount")),
-            frames.COSTS,
-        ),
+        costs=_costs(costs),
         accounts=_frame(
             accounts.order_by().values_list(
                 "id", "code", "name", "region_id", "owner_id", "parent_id"
@@ -76,6 +68,20 @@ def load_inputs(user=None, *, end: date | None = None) -> Inputs:
             .values_list("account_id", "user_id", "department", "role"),
             frames.TEAM,
         ),
+    )
+
+
+def _costs(costs) -> pl.DataFrame:
+    """Cost to serve by account, month and category. Months are cut in Polars: on SQLite
+    Django's TruncMonth is a Python function called once per row."""
+    raw = _frame(
+        costs.order_by().values_list("account_id", "date", "category", "amount"),
+        {"account_id": pl.Int64, "date": pl.Date, "category": pl.String, "amount": frames.MONEY},
+    )
+    return (
+        raw.group_by("account_id", pl.col("date").dt.truncate("1mo").alias("month"), "category")
+        .agg(pl.col("amount").sum())
+        .select(list(frames.COSTS))
     )
 
 
