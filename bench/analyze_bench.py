@@ -35,7 +35,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -49,19 +48,24 @@ if str(REPO) not in sys.path:  # run as a file rather than with -m
     sys.path.insert(0, str(REPO))
 
 from bench import _data  # noqa: E402
+from bench._common import (  # noqa: E402
+    BACKENDS,
+    PG_ADMIN_URL,
+    RESULT_MARK,
+    django_setup,
+    drop_sqlite,
+    fmt,
+    pg_admin,
+    pg_url,
+    versions,
+)
 
 GOAL_ANALYSIS = 0.5
 GOAL_WHAT_IF = 0.3
 GOAL_RATIO = 30.0
 SOURCE = "bench"
-PG_HOST = "127.0.0.1"
-PG_PORT = 5432
-PG_USER = "postgres"
 PG_DB = "kam_analyze_bench"
-PG_ADMIN_URL = f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/postgres"
-PG_URL = f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{PG_DB}"
-BACKENDS = ("sqlite", "postgresql")
-RESULT_MARK = "BENCH-RESULT "
+PG_URL = pg_url(PG_DB)
 PANDAS_REPEAT_UNDER = 30.0
 
 EXTRA_USERS = 100
@@ -106,13 +110,6 @@ def _max_rss_mb() -> float:
 
 # --------------------------------------------------------------------------- worker side
 # Runs in a subprocess whose environment names the database; talks to it through Django.
-
-
-def _django():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings")
-    import django
-
-    django.setup()
 
 
 def _pending_migrations() -> int:
@@ -258,7 +255,7 @@ def _after_load() -> None:
 
 
 def worker_prepare(csv: Path, lines: int, fresh: bool, extras: bool) -> dict:
-    _django()
+    django_setup()
     from django.core.management import call_command
 
     from kam.sales import services
@@ -568,7 +565,7 @@ def _snapshot(inputs, period, policy, currency, workdir: Path, tag: str, repeat:
 
 
 def worker_analyze(workdir: Path, repeat: int, tag: str, metrics_out: Path | None) -> dict:
-    _django()
+    django_setup()
     import polars as pl
     from django.conf import settings
     from django.db import connection
@@ -765,19 +762,6 @@ def _sqlite_path(workdir: Path, csv: Path) -> Path:
     return workdir / f"analyze_{csv.stem}.sqlite3"
 
 
-def _drop_sqlite(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
-def _pg_admin(*statements: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=10) as conn:
-        for statement in statements:
-            conn.execute(statement)
-
-
 def _pg_exists() -> bool:
     import psycopg
 
@@ -801,9 +785,9 @@ def _exists(backend: str, workdir: Path, csv: Path) -> bool:
 
 def _fresh(backend: str, workdir: Path, csv: Path) -> None:
     if backend == "sqlite":
-        _drop_sqlite(_sqlite_path(workdir, csv))
+        drop_sqlite(_sqlite_path(workdir, csv))
     else:
-        _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)", f"CREATE DATABASE {PG_DB}")
+        pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)", f"CREATE DATABASE {PG_DB}")
 
 
 def _run(args: list[str], env: dict | None, label: str) -> dict:
@@ -898,10 +882,6 @@ def compare(kam_path: Path, pandas_path: Path) -> dict:
     return out
 
 
-def _fmt(value, spec: str) -> str:
-    return "—" if value is None else format(value, spec)
-
-
 def _table(heads: tuple, rows: list[tuple]) -> None:
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(heads)]
     for row in (heads, tuple("-" * w for w in widths), *rows):
@@ -954,8 +934,8 @@ def print_report(results: list[dict], pandas: dict | None, data: dict) -> None:
                 f"{r['load']:.3f}",
                 f"{r['analyze']:.3f}",
                 f"{r['what_if_worst']:.3f}",
-                _fmt(pandas and pandas["seconds"], ".1f"),
-                _fmt(ratio, ".1f"),
+                fmt(pandas and pandas["seconds"], ".1f"),
+                fmt(ratio, ".1f"),
                 _ok(r["goals"]["analysis"]),
                 _ok(r["goals"]["what_if"]),
                 _ok(r["goals"]["ratio"]),
@@ -990,7 +970,7 @@ def print_report(results: list[dict], pandas: dict | None, data: dict) -> None:
             if p and "fetchall" in p:
                 line += (
                     f"   engine {p['engine']:.3f} · fetchall {p['fetchall']:.3f} "
-                    f"(without converters {_fmt(p['fetchall_no_converters'], '.3f')}) · "
+                    f"(without converters {fmt(p['fetchall_no_converters'], '.3f')}) · "
                     f"frame {p['build_frame']:.3f} · casts {p['cast']:.3f}"
                 )
             elif p:
@@ -1017,7 +997,7 @@ def print_report(results: list[dict], pandas: dict | None, data: dict) -> None:
         print(
             f"      read_ipc {n['read_ipc']:.3f} s"
             f" · read_parquet {n['read_parquet']:.3f} · scan_ipc+filter {n['scan_ipc_filter_end']:.3f}"
-            f"  vs months query {_fmt(months_q, '.3f')} s; same frame: {n['same_frame']}"
+            f"  vs months query {fmt(months_q, '.3f')} s; same frame: {n['same_frame']}"
         )
         est = n["read_ipc"] + n["version_query"] + r["load_other_than_months"]
         print(
@@ -1045,28 +1025,6 @@ def print_report(results: list[dict], pandas: dict | None, data: dict) -> None:
                     f"empty for {c['days_to_pay_undefined']} customers whose net payments are "
                     "≤ 0; pandas divides anyway)"
                 )
-
-
-def _versions() -> dict:
-    import sqlite3
-
-    import polars as pl
-
-    out = {
-        "python": platform.python_version(),
-        "polars": pl.__version__,
-        "sqlite": sqlite3.sqlite_version,
-        "cpus": os.cpu_count(),
-        "machine": platform.machine(),
-    }
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, connect_timeout=5) as conn:
-            out["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
-    except Exception:  # PostgreSQL leg not requested or server down: only a label is lost
-        out["postgresql"] = None
-    return out
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -1195,7 +1153,7 @@ def main(argv: list[str] | None = None) -> None:
             "extras": not args.no_extras,
             "year": year,
             "repeat": args.repeat,
-            "versions": _versions(),
+            "versions": versions(),
             "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "results": results,
             "pandas": pandas,

@@ -34,7 +34,6 @@ import datetime as dt
 import json
 import math
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -47,30 +46,27 @@ if str(REPO) not in sys.path:  # run as a file rather than with -m
     sys.path.insert(0, str(REPO))
 
 from bench import _data  # noqa: E402
+from bench._common import (  # noqa: E402
+    BACKENDS,
+    RESULT_MARK,
+    django_setup,
+    drop_sqlite,
+    fmt,
+    pg_admin,
+    pg_url,
+    versions,
+)
 
 GOAL = 1.5
 SOURCE = "bench"
-PG_HOST = "127.0.0.1"
-PG_PORT = 5432
-PG_USER = "postgres"
 PG_DB = "kam_bench"
-PG_ADMIN_URL = f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/postgres"
-PG_URL = f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{PG_DB}"
-BACKENDS = ("sqlite", "postgresql")
-RESULT_MARK = "BENCH-RESULT "
+PG_URL = pg_url(PG_DB)
 
 MONEY_COLUMNS = ("quantity", "unit_price", "amount", "cost", "discount", "paid_amount")
 
 
 # --------------------------------------------------------------------------- worker side
 # Runs in a subprocess whose environment names the database; talks to it through Django.
-
-
-def _django():
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings")
-    import django
-
-    django.setup()
 
 
 def _prepare(csv: Path) -> dict:
@@ -199,7 +195,7 @@ def _floor_rows(csv: Path, vendor: str, columns: list[str]) -> tuple[list[tuple]
 
 
 def worker_floor(csv: Path) -> dict:
-    _django()
+    django_setup()
     from django.db import connection, transaction
 
     out = _prepare(csv)
@@ -239,7 +235,7 @@ def _summary(result) -> dict:
 
 
 def worker_import(csv: Path, reimport: bool) -> dict:
-    _django()
+    django_setup()
     from kam.sales import services
 
     out = _prepare(csv)
@@ -270,34 +266,21 @@ def _sqlite_path(workdir: Path) -> Path:
     return workdir / "bench.sqlite3"
 
 
-def _drop_sqlite(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
-def _pg_admin(*statements: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=10) as conn:
-        for statement in statements:
-            conn.execute(statement)
-
-
 def _fresh_database(backend: str, workdir: Path) -> str:
     """Create an empty database for one leg and return its DATABASE_URL."""
     if backend == "sqlite":
         path = _sqlite_path(workdir)
-        _drop_sqlite(path)
+        drop_sqlite(path)
         return f"sqlite:///{path}"
-    _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)", f"CREATE DATABASE {PG_DB}")
+    pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)", f"CREATE DATABASE {PG_DB}")
     return PG_URL
 
 
 def _drop_database(backend: str, workdir: Path) -> None:
     if backend == "sqlite":
-        _drop_sqlite(_sqlite_path(workdir))
+        drop_sqlite(_sqlite_path(workdir))
     else:
-        _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+        pg_admin(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
 
 
 def _run_worker(kind: str, backend: str, csv: Path, workdir: Path, reimport: bool) -> dict:
@@ -395,10 +378,6 @@ def bench_backend(
     return out
 
 
-def _fmt(value, spec: str) -> str:
-    return "—" if value is None else format(value, spec)
-
-
 def print_table(results: list[dict]) -> None:
     heads = (
         "backend",
@@ -418,12 +397,12 @@ def print_table(results: list[dict]) -> None:
             (
                 r["backend"],
                 f"{r['lines']:,}",
-                _fmt(r["floor_seconds"], ".2f"),
-                _fmt(r["floor_lines_per_s"], ",.0f"),
-                _fmt(r.get("import_seconds"), ".2f"),
-                _fmt(r.get("import_lines_per_s"), ",.0f"),
-                _fmt(r.get("ratio"), ".2f"),
-                _fmt(r.get("reimport_seconds"), ".2f"),
+                fmt(r["floor_seconds"], ".2f"),
+                fmt(r["floor_lines_per_s"], ",.0f"),
+                fmt(r.get("import_seconds"), ".2f"),
+                fmt(r.get("import_lines_per_s"), ",.0f"),
+                fmt(r.get("ratio"), ".2f"),
+                fmt(r.get("reimport_seconds"), ".2f"),
                 goal,
             )
         )
@@ -474,28 +453,6 @@ def print_table(results: list[dict]) -> None:
                 f"{name}: same data in both legs (count and column sums); "
                 f"{r['checksum_import']['account_months']:,} account-months in the rollup"
             )
-
-
-def _versions() -> dict:
-    import sqlite3
-
-    import polars as pl
-
-    out = {
-        "python": platform.python_version(),
-        "polars": pl.__version__,
-        "sqlite": sqlite3.sqlite_version,
-        "cpus": os.cpu_count(),
-        "machine": platform.machine(),
-    }
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, connect_timeout=5) as conn:
-            out["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
-    except Exception:  # PostgreSQL leg not requested or server down: only a label is lost
-        out["postgresql"] = None
-    return out
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -586,7 +543,7 @@ def main(argv: list[str] | None = None) -> None:
             "csv": str(csv),
             "csv_bytes": size,
             "generated_seconds": gen_seconds if generated else None,
-            "versions": _versions(),
+            "versions": versions(),
             "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "results": results,
         }

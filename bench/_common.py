@@ -1,0 +1,62 @@
+"""What the benchmarks share: the PostgreSQL server they may use, Django set-up, labels."""
+
+import os
+import platform
+from pathlib import Path
+
+PG_HOST = "127.0.0.1"  # benchmarks talk to this machine only
+PG_PORT = 5432
+PG_USER = "postgres"
+PG_ADMIN_URL = f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/postgres"
+BACKENDS = ("sqlite", "postgresql")
+RESULT_MARK = "BENCH-RESULT "
+
+
+def pg_url(database: str) -> str:
+    return f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{database}"
+
+
+def django_setup():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings")
+    import django
+
+    django.setup()
+
+
+def drop_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def pg_admin(*statements: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=10) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
+def fmt(value, spec: str) -> str:
+    return "—" if value is None else format(value, spec)
+
+
+def versions() -> dict:
+    import sqlite3
+
+    import polars as pl
+
+    out = {
+        "python": platform.python_version(),
+        "polars": pl.__version__,
+        "sqlite": sqlite3.sqlite_version,
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+    }
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=5) as conn:
+            out["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
+    except Exception:  # PostgreSQL leg not requested or server down: only a label is lost
+        out["postgresql"] = None
+    return out
