@@ -94,10 +94,16 @@ class _Checker:
             )
 
 
+def _value(field: str) -> pl.Expr:
+    """A parsed text, date or line number. Suffixed, so that a file whose header is the
+    field's own name ("order_date") keeps its raw column for checks and the report."""
+    return pl.col(f"{field}__v")
+
+
 def _text(field: str, mapping: dict[str, str]) -> pl.Expr:
     if field not in mapping:
-        return pl.lit(None, dtype=pl.String).alias(field)
-    return pl.col(mapping[field]).str.strip_chars().alias(field)
+        return pl.lit(None, dtype=pl.String).alias(f"{field}__v")
+    return pl.col(mapping[field]).str.strip_chars().alias(f"{field}__v")
 
 
 def _decimal(expr: pl.Expr) -> pl.Expr:
@@ -187,7 +193,7 @@ def _parse_exprs(mapping, options, orders) -> list[pl.Expr]:
         exprs.append(_numeric(field, mapping, parsing.money))
     exprs.append(_numeric("discount_rate", mapping, parsing.percent))
     if "line_no" in mapping:
-        exprs.append(parsing.integer(mapping["line_no"]).alias("line_no"))
+        exprs.append(parsing.integer(mapping["line_no"]).alias("line_no__v"))
     for field in ("order_date", "paid_date"):
         if field in mapping:
             exprs.append(
@@ -196,7 +202,7 @@ def _parse_exprs(mapping, options, orders) -> list[pl.Expr]:
                     order=orders[field],
                     fmt=options.date_format,
                     tz=options.time_zone,
-                ).alias(field)
+                ).alias(f"{field}__v")
             )
     return exprs
 
@@ -229,11 +235,11 @@ def _check(mapping, options, orders, checker: _Checker) -> None:
     _check_numbers(mapping, checker, ok)
     for field, limit in TEXT_LIMITS.items():
         if field in mapping:
-            checker.flag(ok & (pl.col(field).str.len_chars() > limit), field, "too_long", max=limit)
+            checker.flag(ok & (_value(field).str.len_chars() > limit), field, "too_long", max=limit)
     if "line_no" in mapping:
         blank = _blank("line_no")
         checker.flag(ok & blank, "line_no", "missing")
-        checker.flag(ok & ~blank & pl.col("line_no").is_null(), "line_no", "integer")
+        checker.flag(ok & ~blank & _value("line_no").is_null(), "line_no", "integer")
 
 
 def _check_dates(mapping, options, orders, checker, ok) -> None:
@@ -244,13 +250,13 @@ def _check_dates(mapping, options, orders, checker, ok) -> None:
         blank = _blank(field)
         if field == "order_date":
             checker.flag(ok & blank, field, "missing")
-        unread = ok & ~blank & pl.col(field).is_null()
+        unread = ok & ~blank & _value(field).is_null()
         if orders[field] is None and not options.date_format:
             numeric = pl.col(column).str.contains(r"^\s*\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b")
             checker.flag(unread & numeric, field, "ambiguous_date")
             unread = unread & ~numeric
         checker.flag(unread, field, "date")
-        year = pl.col(field).dt.year()
+        year = _value(field).dt.year()
         checker.flag(ok & ((year < 1900) | (year > 2100)), field, "implausible_date")
 
 
@@ -295,9 +301,9 @@ def _finish(parsed: pl.DataFrame, mapping: dict[str, str]) -> pl.DataFrame:
     )
     cost = pl.coalesce(pl.col("cost__num"), amount - pl.col("gross_profit__num"))
     line_no = (
-        pl.col("line_no")
+        _value("line_no")
         if "line_no" in mapping
-        else pl.int_range(1, pl.len() + 1).over("order_no").cast(pl.Int64)
+        else pl.int_range(1, pl.len() + 1).over("order_no__v").cast(pl.Int64)
     )
     money = {
         "quantity": pl.coalesce(quantity, pl.lit(0, DECIMAL)).round(4),
@@ -313,11 +319,12 @@ def _finish(parsed: pl.DataFrame, mapping: dict[str, str]) -> pl.DataFrame:
         ).round(2),
     }
     dates = {
-        f: pl.col(f) if f in columns else pl.lit(None, pl.Date) for f in ("order_date", "paid_date")
+        f: _value(f) if f"{f}__v" in columns else pl.lit(None, pl.Date)
+        for f in ("order_date", "paid_date")
     }
     return parsed.select(
         "__row",
-        *[pl.col(f) for f in TEXT_LIMITS],
+        *[_value(f).alias(f) for f in TEXT_LIMITS],
         line_no.alias("line_no"),
         *[expr.alias(name) for name, expr in dates.items()],
         *[expr.alias(name) for name, expr in money.items()],

@@ -237,6 +237,8 @@ def _existing_lines(source: str, order_nos: list[str]) -> pl.DataFrame:
             return pl.DataFrame(schema=schema)
     casts = ", ".join(c if c == "account_id" else f"CAST({c} AS TEXT)" for c in COMPARED)
     select = f"SELECT id, order_no, line_no, {casts} FROM {LINE_TABLE} WHERE source = %s"
+    if not order_nos:
+        return pl.DataFrame(schema=schema)
     if len(order_nos) > WHOLE_SOURCE_FROM:
         return query_frame(select, [source], schema)
     frames = []
@@ -428,7 +430,7 @@ ROLLUP_FIELDS = [c.strip() for c in ROLLUP_COLUMNS.split(",")]
 
 
 def refresh_after_import(diff: Diff) -> int:
-    """Bring the rollup up to date with an import; returns the account-months written.
+    """Bring the rollup up to date with an import; returns the account-months refreshed.
 
     Account-months with no row yet had no lines before, so their lines now are exactly
     this file's lines there: they are summed in Polars and inserted in bulk. The others
@@ -448,7 +450,8 @@ def refresh_after_import(diff: Diff) -> int:
     rows = rows.join(fresh, on=["account_id", "month"], how="semi")
     # In key order the unique index grows at its end instead of splitting pages everywhere.
     bulk_insert(MONTH_TABLE, rows.sort("account_id", "month"), ROLLUP_FIELDS)
-    return rows.height + refresh_rollup(stale)
+    refresh_rollup(stale)
+    return keys.height
 
 
 def rollup_of(lines: pl.DataFrame) -> pl.DataFrame:

@@ -407,3 +407,30 @@ def test_rollup_summed_in_polars_equals_the_sql_recomputation(tmp_path):
     AccountMonth.objects.all().delete()
     refresh_rollup(list(Account.objects.values_list("id", flat=True)), months)  # SQL
     assert rollup_rows() == from_polars
+
+
+@pytest.mark.parametrize("date", ["01/02/2024", "garbage"])
+def test_headers_named_like_the_fields_still_get_a_report(tmp_path, date):
+    header = "customer_code,customer_name,order_no,order_date,amount"
+    with pytest.raises(ImportRejected) as caught:
+        import_orders(write_csv(tmp_path, [f"C1,Acme,O5,{date},100"], header=header))
+    assert [(p.row, p.column, p.value) for p in caught.value.problems] == [(2, "order_date", date)]
+
+
+def test_a_file_whose_rows_are_all_skipped_imports_nothing(tmp_path):
+    import_orders(write_csv(tmp_path, GOOD))
+    result = import_orders(
+        write_csv(tmp_path, [",,SO-9,1,2024-03-05,x,1,1,1,0,,"], name="x.csv"),
+        skip_unidentified=True,
+    )
+    assert (result.lines_added, result.rows_skipped, result.months_refreshed) == (0, 1, 0)
+
+
+def test_months_refreshed_counts_each_account_month_once(tmp_path):
+    import_orders(write_csv(tmp_path, [GOOD[0], "C002,南方制药,SO-2,1,2024-01-05,x,1,1,10,5,,"]))
+    more = [
+        "C001,华东钢铁集团,SO-7,1,2024-03-06,x,1,1,10,5,,",  # stored month
+        "C001,华东钢铁集团,SO-8,1,2024-06-06,x,1,1,10,5,,",  # new month
+        "C002,南方制药,SO-9,1,2024-03-06,x,1,1,10,5,,",  # new month
+    ]
+    assert import_orders(write_csv(tmp_path, more, name="more.csv")).months_refreshed == 3
