@@ -199,13 +199,3 @@ def set_potential(account: Account, *, by=None, **values) -> AccountPotential:
     potential.full_clean()
     potential.save()
     return potential
-
-
-def tiers_frame() -> pl.DataFrame:
-    """The stored tiers (computed and overridden) as a frame, for what-if comparisons."""
-    rows = AccountTier.objects.values_list("account_id", "computed_tier", "override_tier")
-    return pl.DataFrame(
-        [(a, o or c) for a, c, o in rows],
-        schema={"account_id": pl.Int64, "tier": pl.String},
-        orient="row",
-    )

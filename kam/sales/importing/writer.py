@@ -6,7 +6,6 @@ Bulk paths on purpose: a million lines go in through one `executemany` (SQLite) 
 
 import io
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import repeat
 
@@ -292,35 +291,22 @@ def bulk_insert(
 
 
 def _executemany(table, frame, columns, constants, progress) -> None:
-    """SQLite: one executemany per chunk; decimals as floats, which is what SQLite stores.
-
-    The next chunk's Python values are built on a second thread while SQLite writes the
-    current one (sqlite3 lets go of the GIL while it steps), which hides most of that cost.
-    """
+    """SQLite: one executemany per chunk; decimals as floats, which is what SQLite stores."""
     marks = ", ".join(["?"] * len(columns))
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
-
-    def rows(start: int) -> list[tuple]:
-        chunk = frame.slice(start, CHUNK)
-        values = [
-            repeat(constants[c]) if c in constants else _python_values(chunk.get_column(c))
-            for c in columns
-        ]
-        return list(zip(*values, strict=False))
-
     connection.ensure_connection()
     cursor = connection.connection.cursor()
     cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
     try:
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(rows, 0)
-            for start in range(0, frame.height, CHUNK):
-                batch = pending.result()
-                if start + CHUNK < frame.height:
-                    pending = pool.submit(rows, start + CHUNK)
-                cursor.executemany(sql, batch)
-                if progress:
-                    progress(len(batch))
+        for start in range(0, frame.height, CHUNK):
+            chunk = frame.slice(start, CHUNK)
+            values = [
+                repeat(constants[c]) if c in constants else _python_values(chunk.get_column(c))
+                for c in columns
+            ]
+            cursor.executemany(sql, zip(*values, strict=False))
+            if progress:
+                progress(chunk.height)
     finally:
         cursor.close()
 
