@@ -16,3 +16,22 @@ class TeamRole(models.TextChoices):
     SERVICE_LEAD = "service_lead", _("Service lead")
     FINANCE = "finance", _("Finance")
     OTHER = "other", _("Other")
+
+
+class SalesStage(models.TextChoices):
+    """The four sales stages of account development (METHODOLOGY M2), in order."""
+
+    QUALIFIED = "qualified", _("Qualified supplier")
+    TRIAL = "trial", _("Small-batch trial")
+    VOLUME = "volume", _("Volume ramp")
+    SOLE = "sole", _("Sole / preferred supplier")
+
+
+class RelationshipStage(models.TextChoices):
+    """The five relationship stages (METHODOLOGY M3), in order."""
+
+    EXPLORATORY = "exploratory", _("Exploratory")
+    BASIC = "basic", _("Basic")
+    COOPERATIVE = "cooperative", _("Cooperative")
+    INTERDEPENDENT = "interdependent", _("Interdependent")
+    ALLIANCE = "alliance", _("Strategic alliance")

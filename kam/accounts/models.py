@@ -9,7 +9,7 @@ from stdnum.cn import uscc
 from kam.core.models import SoftDeleteModel, SoftDeleteQuerySet, TimeStampedModel
 from kam.users.choices import Role
 
-from .choices import AccountStatus, TeamRole
+from .choices import AccountStatus, RelationshipStage, SalesStage, TeamRole
 from .validators import validate_uscc
 
 
@@ -102,6 +102,21 @@ class Account(SoftDeleteModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="owned_accounts",
+    )
+
+    sales_stage = models.CharField(
+        _("sales stage"),
+        max_length=16,
+        choices=SalesStage.choices,
+        default=SalesStage.QUALIFIED,
+        help_text=_("Where the account stands on the way to sole supplier (M2)."),
+    )
+    relationship_stage = models.CharField(
+        _("relationship stage"),
+        max_length=16,
+        choices=RelationshipStage.choices,
+        default=RelationshipStage.EXPLORATORY,
+        help_text=_("How deep the relationship goes, up to a strategic alliance (M3)."),
     )
 
     objects = AccountQuerySet.as_manager()

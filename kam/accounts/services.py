@@ -51,6 +51,30 @@ def change_status(account: Account, status: str, *, by=None, reason: str = "") -
     return account
 
 
+@transaction.atomic
+def change_sales_stage(account: Account, stage: str, *, by=None, reason: str = "") -> Account:
+    """Move the account to another of the four sales stages (M2); history keeps the move."""
+    return _change_choice(account, "sales_stage", stage, by=by, reason=reason)
+
+
+@transaction.atomic
+def change_relationship_stage(
+    account: Account, stage: str, *, by=None, reason: str = ""
+) -> Account:
+    """Move the account to another of the five relationship stages (M3), with history."""
+    return _change_choice(account, "relationship_stage", stage, by=by, reason=reason)
+
+
+def _change_choice(account: Account, field: str, value: str, *, by, reason: str) -> Account:
+    if getattr(account, field) == value:
+        return account
+    record_change(account, field, getattr(account, field), value, by=by, reason=reason)
+    setattr(account, field, value)
+    account.full_clean()
+    account.save(update_fields=[field, "updated_at"])
+    return account
+
+
 def add_team_member(account: Account, user, role: str, department: str = "") -> AccountTeamMember:
     member, _created = AccountTeamMember.objects.get_or_create(
         account=account,

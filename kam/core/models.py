@@ -69,3 +69,23 @@ class FieldChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field}: {self.old_value} → {self.new_value}"
+
+
+class DataVersion(models.Model):
+    """A stamp that changes with every committed write to one kind of data.
+
+    Caches (the analysis, the rollup snapshot) are keyed on stamps. A stamp is a fresh
+    random token, not a counter: a transaction that rolls back restores the previous
+    token, which still names exactly the data that is there, so a cache can never hold
+    figures of writes that were undone.
+    """
+
+    name = models.CharField(max_length=32, unique=True)
+    token = models.CharField(max_length=32)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.token}"

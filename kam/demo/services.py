@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from kam.accounts import services as account_services
 from kam.accounts.models import Account, Region
+from kam.core import versions
 from kam.people.models import Contact
 from kam.sales.models import CostToServe
 from kam.sales.services import import_orders
@@ -142,6 +143,7 @@ def _create_accounts(data: DemoData, regions: dict[str, Region], users: dict) ->
             account.referred_by = accounts.get(spec.referred_by_code)
             linked.append(account)
     Account.objects.bulk_update(linked, ["parent", "referred_by"], batch_size=500)
+    versions.bump(versions.VALUE)
     return accounts
 
 
@@ -173,6 +175,7 @@ def _create_costs(data: DemoData, accounts: dict[str, Account]) -> int:
         for spec in data.costs
     ]
     CostToServe.objects.bulk_create(costs, batch_size=2000)
+    versions.bump(versions.VALUE)
     return len(costs)
 
 

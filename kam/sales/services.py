@@ -9,6 +9,8 @@ import polars as pl
 from django.conf import settings
 from django.db import transaction
 
+from kam.core import versions
+
 from .importing import writer
 from .importing.columns import detect_mapping
 from .importing.pipeline import Options, prepare
@@ -103,6 +105,7 @@ def _write(lines: pl.DataFrame, path: Path, source, user, result: ImportResult, 
     writer.update_lines(diff.changed, batch_id=batch.pk)
     advance(diff.changed.height)
     result.months_refreshed = writer.refresh_after_import(diff)
+    versions.bump(versions.ROLLUP, versions.VALUE)
     result.lines_added = diff.new.height
     result.lines_updated = diff.changed.height
     result.lines_unchanged = diff.unchanged
@@ -124,4 +127,7 @@ def refresh_rollup(account_ids: list[int], months: list) -> int:
         schema={"account_id": pl.Int64, "month": pl.Date},
         orient="row",
     )
-    return writer.refresh_rollup(pairs)
+    with transaction.atomic():
+        written = writer.refresh_rollup(pairs)
+        versions.bump(versions.ROLLUP)
+    return written

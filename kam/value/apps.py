@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ValueConfig(AppConfig):
     name = "kam.value"
     verbose_name = _("Account value")
+
+    def ready(self) -> None:
+        from . import signals
+
+        signals.connect()

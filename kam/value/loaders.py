@@ -33,7 +33,14 @@ class Inputs:
 
 
 def scope(user=None):
+    """None means the whole portfolio (the CLI, scheduled jobs); a user, what they may see."""
     return Account.objects.alive() if user is None else Account.objects.visible_to(user)
+
+
+def visible_ids(user) -> pl.Series:
+    """Ids of the accounts `user` may see, through the one permission-aware queryset."""
+    ids = scope(user).order_by().values_list("pk", flat=True)
+    return pl.Series("account_id", list(ids), dtype=pl.Int64)
 
 
 def _frame(queryset, schema: dict) -> pl.DataFrame:
@@ -57,7 +64,14 @@ def load_inputs(user=None, *, end: date | None = None) -> Inputs:
         costs=_costs(costs),
         accounts=_frame(
             accounts.order_by().values_list(
-                "id", "code", "name", "region_id", "owner_id", "parent_id"
+                "id",
+                "code",
+                "name",
+                "region_id",
+                "owner_id",
+                "parent_id",
+                "sales_stage",
+                "relationship_stage",
             ),
             frames.ACCOUNTS | frames.ACCOUNTS_OPTIONAL,
         ),

@@ -15,10 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account
+from kam.core import versions
 from kam.core.history import change, record_change
 from kam.core.models import FieldChange
 
-from . import loaders
+from . import loaders, portfolio
 from .analytics.analysis import Analysis, analyze
 from .analytics.periods import Period
 from .analytics.policy import Policy
@@ -34,8 +35,16 @@ def active_policy() -> Policy:
 
 
 def run_analysis(period: Period, *, user=None, policy: Policy | None = None) -> Analysis:
-    """The whole value analysis for the accounts `user` may see (everyone's for None)."""
-    inputs = loaders.load_inputs(user, end=period.end)
+    """The whole value analysis, computed now, for the accounts `user` may see (everyone's
+    for None). Tiers are the company's; see analytics.analysis.restrict."""
+    computed = compute(period, policy or active_policy())
+    if user is None:
+        return computed.analysis
+    return portfolio.narrowed(computed, loaders.visible_ids(user))
+
+
+def compute(period: Period, policy: Policy) -> portfolio.Computed:
+    inputs = loaders.load_inputs(end=period.end)
     analysis = analyze(
         inputs.months,
         inputs.costs,
@@ -43,10 +52,10 @@ def run_analysis(period: Period, *, user=None, policy: Policy | None = None) -> 
         inputs.potential,
         inputs.team,
         period,
-        policy or active_policy(),
+        policy,
         currency=settings.KAM_CURRENCY,
     )
-    return with_overrides(analysis)
+    return portfolio.Computed(with_overrides(analysis), inputs.months, inputs.team)
 
 
 def with_overrides(analysis: Analysis) -> Analysis:
@@ -136,6 +145,7 @@ def apply_tiers(analysis: Analysis, *, by=None) -> Applied:
     fields = ["computed_tier", "score", "period_start", "period_end", "updated_at"]
     AccountTier.objects.bulk_update(to_update, fields, batch_size=1000)
     FieldChange.objects.bulk_create(changes, batch_size=1000)
+    versions.bump(versions.VALUE)
     return Applied(changed=len(changes), unchanged=len(to_create) + len(to_update) - len(changes))
 
 

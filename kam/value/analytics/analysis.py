@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -144,3 +145,41 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
             "hhi": health.hhi,
         },
     }
+
+
+def restrict(
+    analysis: Analysis, account_ids: pl.Series, months: pl.DataFrame, team: pl.DataFrame | None
+) -> Analysis:
+    """The company analysis as seen by someone who may see only `account_ids`.
+
+    Per-account figures (metrics, scores, tiers, flags, P&L) are the company's: a diamond
+    account is a diamond whoever looks, since tiers are one company decision. What
+    describes a portfolio (Pareto, health, health by year, team P&L) is recomputed over
+    the accounts given, so a regional manager sees the concentration of their region.
+    """
+    keep = pl.col("account_id").is_in(account_ids.implode())
+
+    def only(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.filter(keep)
+
+    allowed = set(account_ids.to_list())
+    metrics, pnl = only(analysis.metrics), only(analysis.pnl)
+    policy = analysis.policy
+    return dataclasses.replace(
+        analysis,
+        accounts=only(analysis.accounts),
+        metrics=metrics,
+        rankings={name: only(frame) for name, frame in analysis.rankings.items()},
+        tiers=only(analysis.tiers),
+        flags=[flag for flag in analysis.flags if flag.account_id in allowed],
+        potential=only(analysis.potential),
+        scorecard=only(analysis.scorecard),
+        revenue_pareto=pareto(metrics, "revenue", policy),
+        profit_pareto=pareto(metrics, "gross_profit", policy),
+        health=portfolio_health(metrics, policy),
+        health_by_year=health_by_year(
+            only(months).filter(pl.col("month") <= analysis.period.end), policy
+        ),
+        pnl=pnl,
+        team_pnl=team_pnl(pnl, None if team is None else only(team)),
+    )

@@ -60,6 +60,8 @@ ACCOUNTS_OPTIONAL: dict[str, pl.DataType] = {
     "region_id": pl.Int64(),
     "owner_id": pl.Int64(),
     "parent_id": pl.Int64(),
+    "sales_stage": pl.String(),
+    "relationship_stage": pl.String(),
 }
 
 POTENTIAL_SCORES = ("growth_outlook", "influence", "referral_power", "strategic_fit")
