@@ -6,7 +6,7 @@ KAM := $(BIN)/kam
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup system-packages lint messages serve clean
+.PHONY: run test setup system-packages lint messages assets serve clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,18 @@ system-packages:
 messages: system-packages $(VENV)/.installed
 	cd kam && ../$(KAM) compilemessages -v 0
 
-setup: $(VENV)/.installed messages
+# Front-end assets from the npm registry, pinned by package-lock.json; served by kam itself.
+VENDOR := kam/web/static/vendor
+$(VENDOR)/.installed: package.json package-lock.json
+	command -v npm >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq npm; }
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/echarts/dist/echarts.min.js node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	touch $@
+
+assets: $(VENDOR)/.installed
+
+setup: $(VENV)/.installed messages assets
 	mkdir -p var
 	$(KAM) migrate --noinput -v 0
 	$(KAM) collectstatic --noinput -v 0
@@ -42,4 +53,4 @@ test: setup
 	@if [ -n "$$DATABASE_URL" ]; then echo "== PostgreSQL: $$DATABASE_URL"; $(BIN)/pytest -q; fi
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules $(VENDOR)

@@ -30,6 +30,16 @@ class User(AbstractUser):
     def sees_whole_portfolio(self) -> bool:
         return self.is_superuser or self.role in PORTFOLIO_ROLES
 
+    @property
+    def can_steer_tiers(self) -> bool:
+        """Who may override tiers and save tier configurations: those who steer the portfolio."""
+        return self.sees_whole_portfolio
+
+    @property
+    def can_import(self) -> bool:
+        """Who may load ERP exports: the portfolio roles and finance, who own the figures."""
+        return self.sees_whole_portfolio or self.role == Role.FINANCE
+
     def get_full_name(self) -> str:
         """Chinese names read surname first with no space (蔡艳); others as Django writes them."""
         if any("\u4e00" <= ch <= "\u9fff" for ch in self.last_name + self.first_name):

@@ -44,7 +44,8 @@ def test_logging_in_leads_home(client, cast):
     response = client.post("/accounts/login/", {"username": "owner_kam", "password": CAST_PASSWORD})
     assert response.status_code == 302
     assert response.url == reverse("home")
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("home")).url == reverse("value:dashboard")
+    assert client.get(reverse("value:dashboard")).status_code == 200
 
 
 def test_wrong_password_stays_on_the_login_page(client, cast):

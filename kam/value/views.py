@@ -1,0 +1,12 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+
+
+@login_required
+def dashboard(request):
+    return HttpResponse("dashboard")
+
+
+@login_required
+def whatif(request):
+    return HttpResponse("what-if")

@@ -1,0 +1,29 @@
+// kam's little JavaScript: ECharts figures declared in the page.
+//
+// A figure is <div class="chart" data-chart="ID"></div> plus {{ option|json_script:"ID" }}:
+// the whole ECharts option is built on the server (labels translated there). A data item
+// or series with a `link` field opens that address when clicked, so every figure leads
+// to the accounts behind it.
+(function () {
+  "use strict";
+  function draw(el) {
+    if (!window.echarts || el.dataset.drawn) return;
+    var source = document.getElementById(el.dataset.chart);
+    if (!source) return;
+    var option = JSON.parse(source.textContent);
+    var chart = window.echarts.init(el, null, { renderer: "svg" });
+    chart.setOption(option);
+    chart.on("click", function (params) {
+      var link = (params.data && params.data.link) || (option.series && option.series[params.seriesIndex] && option.series[params.seriesIndex].link);
+      if (link) window.location.href = link;
+    });
+    el.dataset.drawn = "1";
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+  function drawAll(root) {
+    (root || document).querySelectorAll(".chart[data-chart]").forEach(draw);
+  }
+  window.kamDrawCharts = drawAll;
+  document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { drawAll(event.target); });
+})();
