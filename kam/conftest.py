@@ -41,6 +41,16 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _own_var_dir(settings, tmp_path):
+    """Snapshots and uploads go to the test's own folder, never the developer's var/; and no
+    analysis cached in this process by an earlier test is served to this one."""
+    from kam.value import portfolio
+
+    settings.VAR_DIR = tmp_path / "var"
+    portfolio.clear()
+
+
 @pytest.fixture
 def english():
     """Messages in English for tests that read them (the default language is zh-hans)."""

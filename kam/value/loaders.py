@@ -13,9 +13,20 @@ from kam.accounts.models import Account, AccountTeamMember
 from kam.core.frames import query_frame
 from kam.sales.models import AccountMonth, CostToServe
 
+from . import snapshot
 from .analytics import frames
 from .models import AccountPotential
 
+ACCOUNT_FIELDS = (
+    "id",
+    "code",
+    "name",
+    "region_id",
+    "owner_id",
+    "parent_id",
+    "sales_stage",
+    "relationship_stage",
+)
 ROLLUP_FIELDS = [
     "account_id",
     "month",
@@ -38,8 +49,9 @@ def scope(user=None):
 
 
 def visible_ids(user) -> pl.Series:
-    """Ids of the accounts `user` may see, through the one permission-aware queryset."""
-    ids = scope(user).order_by().values_list("pk", flat=True)
+    """Ids of the accounts `user` may see, through the one permission-aware queryset
+    (none for None or an anonymous user)."""
+    ids = Account.objects.visible_to(user).order_by().values_list("pk", flat=True)
     return pl.Series("account_id", list(ids), dtype=pl.Int64)
 
 
@@ -51,30 +63,21 @@ def _frame(queryset, schema: dict) -> pl.DataFrame:
 def load_inputs(user=None, *, end: date | None = None) -> Inputs:
     accounts = scope(user)
     ids = accounts.values("pk")
-    months = AccountMonth.objects.filter(account__in=ids)
     costs = CostToServe.objects.filter(account__in=ids)
     if end is not None:
-        months = months.filter(month__lte=end)
         costs = costs.filter(date__lte=end)
+    account_frame = _frame(
+        accounts.order_by().values_list(*ACCOUNT_FIELDS),
+        frames.ACCOUNTS | frames.ACCOUNTS_OPTIONAL,
+    )
+    months = snapshot.rollup_months(_all_months)
+    if end is not None:
+        months = months.filter(pl.col("month") <= end)
     return Inputs(
-        # In (account, month) order, the unique index's order, the analytics group fastest.
-        months=_frame(
-            months.order_by("account_id", "month").values_list(*ROLLUP_FIELDS), frames.MONTHS
-        ),
+        # Only accounts in scope and alive; rows stay in (account, month) order.
+        months=months.join(account_frame.select("account_id"), on="account_id", how="semi"),
         costs=_costs(costs),
-        accounts=_frame(
-            accounts.order_by().values_list(
-                "id",
-                "code",
-                "name",
-                "region_id",
-                "owner_id",
-                "parent_id",
-                "sales_stage",
-                "relationship_stage",
-            ),
-            frames.ACCOUNTS | frames.ACCOUNTS_OPTIONAL,
-        ),
+        accounts=account_frame,
         potential=_potential(ids),
         team=_frame(
             AccountTeamMember.objects.filter(account__in=ids)
@@ -83,6 +86,13 @@ def load_inputs(user=None, *, end: date | None = None) -> Inputs:
             frames.TEAM,
         ),
     )
+
+
+def _all_months() -> pl.DataFrame:
+    """The whole rollup in (account, month) order, the unique index's order, which the
+    analytics group fastest."""
+    rows = AccountMonth.objects.order_by("account_id", "month").values_list(*ROLLUP_FIELDS)
+    return _frame(rows, frames.MONTHS)
 
 
 def _costs(costs) -> pl.DataFrame:

@@ -1,0 +1,98 @@
+"""The analysis reads the rollup from a columnar snapshot and a process cache; neither may
+ever show figures older than the data."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+
+from kam.core import versions
+from kam.sales.services import import_orders
+from kam.value import portfolio, services, snapshot
+from kam.value.analytics.periods import Period
+
+HEADER = "客户编码,客户名称,单据编号,日期,金额,成本"
+YEAR = Period.year(2025)
+
+
+def _import(tmp_path, name, rows):
+    path = tmp_path / name
+    path.write_text("\n".join([HEADER, *rows]), encoding="utf-8")
+    return import_orders(path)
+
+
+def _revenue(analysis, code):
+    ids = analysis.accounts.filter(code=code).get_column("account_id")
+    row = analysis.metrics.filter(account_id=ids[0])
+    return row.get_column("revenue")[0]
+
+
+@pytest.fixture
+def sales(db, tmp_path):
+    _import(
+        tmp_path, "a.csv", ["K1,甲公司,A-1,2025-03-01,1000,600", "K2,乙公司,A-2,2025-04-01,500,300"]
+    )
+
+
+def test_an_import_after_an_analysis_is_in_the_next_analysis(sales, tmp_path):
+    first = services.run_analysis(YEAR)
+    stamp = versions.stamps()[versions.ROLLUP]
+    assert snapshot.path_for(stamp).exists()
+    assert _revenue(first, "K1") == Decimal("1000.00")
+
+    _import(tmp_path, "b.csv", ["K1,甲公司,B-1,2025-05-01,250,100"])
+
+    assert versions.stamps()[versions.ROLLUP] != stamp
+    assert _revenue(services.run_analysis(YEAR), "K1") == Decimal("1250.00")
+    assert not snapshot.path_for(stamp).exists()  # the stale copy made way for the new one
+
+
+def test_the_snapshot_holds_what_the_database_holds(sales):
+    services.run_analysis(YEAR)
+    from kam.value import loaders
+
+    stored = loaders._all_months()
+    read = snapshot.rollup_months(lambda: pytest.fail("the snapshot should have been read"))
+    assert read.equals(stored)
+
+
+def test_the_cached_analysis_is_reused_until_an_input_changes(sales, boss):
+    first = portfolio.company(YEAR)
+    assert portfolio.company(YEAR) is first
+    account = first.analysis.accounts.filter(code="K2").get_column("account_id")[0]
+    from kam.accounts.models import Account
+
+    services.override_tier(Account.objects.get(pk=account), "gold", reason="strategic", by=boss)
+    again = portfolio.company(YEAR)
+    assert again is not first
+    tiers = again.analysis.tiers.filter(account_id=account)
+    assert tiers.get_column("tier")[0] == "gold"
+    assert tiers.get_column("overridden")[0] is True
+
+
+def test_a_rolled_back_write_brings_back_the_previous_stamp(sales):
+    before = versions.stamps()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        versions.bump(versions.ROLLUP, versions.VALUE)
+        assert versions.stamps() != before
+        raise RuntimeError("undo")
+    assert versions.stamps() == before
+
+
+def test_a_kam_sees_company_figures_of_their_accounts_only(sales, owner_kam, boss):
+    from kam.accounts.models import Account
+
+    k1 = Account.objects.get(code="K1")
+    from kam.accounts import services as account_services
+
+    account_services.change_owner(k1, owner_kam, by=boss)
+    company = portfolio.analysis_for(boss, YEAR)
+    mine = portfolio.analysis_for(owner_kam, YEAR)
+    assert set(mine.metrics.get_column("account_id")) == {k1.pk}
+    assert (
+        mine.tiers.row(0, named=True)["tier"]
+        == (company.tiers.filter(account_id=k1.pk).row(0, named=True)["tier"])
+    )
+    assert mine.health.revenue == Decimal("1000.00")  # their portfolio, not the company's
+    assert company.health.revenue == Decimal("1500.00")
+    assert portfolio.analysis_for(None, YEAR).metrics.height == 0
