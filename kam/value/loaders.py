@@ -6,10 +6,12 @@ CLI and scheduled jobs pass user=None, which means the whole portfolio.
 
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 import polars as pl
 
 from kam.accounts.models import Account, AccountTeamMember
+from kam.core import versions
 from kam.core.frames import query_frame
 from kam.sales.models import AccountMonth, CostToServe
 
@@ -61,31 +63,49 @@ def _frame(queryset, schema: dict) -> pl.DataFrame:
 
 
 def load_inputs(user=None, *, end: date | None = None) -> Inputs:
-    accounts = scope(user)
-    ids = accounts.values("pk")
-    costs = CostToServe.objects.filter(account__in=ids)
-    if end is not None:
-        costs = costs.filter(date__lte=end)
-    account_frame = _frame(
-        accounts.order_by().values_list(*ACCOUNT_FIELDS),
-        frames.ACCOUNTS | frames.ACCOUNTS_OPTIONAL,
-    )
+    """The analysis' inputs up to `end`: the whole portfolio's from the snapshots (user
+    None), or straight from the database for the accounts `user` may see."""
+    if user is None:
+        accounts, costs, potential, team = (
+            snapshot.cached(name, (versions.VALUE,), partial(load, None))
+            for name, load in _SMALL_INPUTS.items()
+        )
+    else:
+        accounts, costs, potential, team = (load(user) for load in _SMALL_INPUTS.values())
     months = snapshot.rollup_months(_all_months)
     if end is not None:
         months = months.filter(pl.col("month") <= end)
+        costs = costs.filter(pl.col("date") <= end)
     return Inputs(
         # Only accounts in scope and alive; rows stay in (account, month) order.
-        months=months.join(account_frame.select("account_id"), on="account_id", how="semi"),
-        costs=_costs(costs),
-        accounts=account_frame,
-        potential=_potential(ids),
-        team=_frame(
-            AccountTeamMember.objects.filter(account__in=ids)
-            .order_by()
-            .values_list("account_id", "user_id", "department", "role"),
-            frames.TEAM,
-        ),
+        months=months.join(accounts.select("account_id"), on="account_id", how="semi"),
+        costs=_by_month(costs),
+        accounts=accounts,
+        potential=potential,
+        team=team,
     )
+
+
+def _accounts(user) -> pl.DataFrame:
+    rows = scope(user).order_by().values_list(*ACCOUNT_FIELDS)
+    return _frame(rows, frames.ACCOUNTS | frames.ACCOUNTS_OPTIONAL)
+
+
+def _raw_costs(user) -> pl.DataFrame:
+    rows = CostToServe.objects.filter(account__in=_ids(user)).order_by()
+    return _frame(
+        rows.values_list("account_id", "date", "category", "amount"),
+        {"account_id": pl.Int64, "date": pl.Date, "category": pl.String, "amount": frames.MONEY},
+    )
+
+
+def _team(user) -> pl.DataFrame:
+    rows = AccountTeamMember.objects.filter(account__in=_ids(user)).order_by()
+    return _frame(rows.values_list("account_id", "user_id", "department", "role"), frames.TEAM)
+
+
+def _ids(user):
+    return scope(user).values("pk")
 
 
 def _all_months() -> pl.DataFrame:
@@ -95,22 +115,26 @@ def _all_months() -> pl.DataFrame:
     return _frame(rows, frames.MONTHS)
 
 
-def _costs(costs) -> pl.DataFrame:
+def _by_month(costs: pl.DataFrame) -> pl.DataFrame:
     """Cost to serve by account, month and category. Months are cut in Polars: on SQLite
     Django's TruncMonth is a Python function called once per row."""
-    raw = _frame(
-        costs.order_by().values_list("account_id", "date", "category", "amount"),
-        {"account_id": pl.Int64, "date": pl.Date, "category": pl.String, "amount": frames.MONEY},
-    )
     return (
-        raw.group_by("account_id", pl.col("date").dt.truncate("1mo").alias("month"), "category")
+        costs.group_by("account_id", pl.col("date").dt.truncate("1mo").alias("month"), "category")
         .agg(pl.col("amount").sum())
         .select(list(frames.COSTS))
     )
 
 
-def _potential(ids) -> pl.DataFrame:
+def _potential(user) -> pl.DataFrame:
     schema = dict(frames.POTENTIAL)
-    rows = AccountPotential.objects.filter(account__in=ids).order_by().values_list(*schema)
+    rows = AccountPotential.objects.filter(account__in=_ids(user)).order_by().values_list(*schema)
     frame = _frame(rows, schema | {"share": pl.Decimal(38, 4)})
     return frame.with_columns(pl.col("share").cast(pl.Float64))
+
+
+_SMALL_INPUTS = {
+    "accounts": _accounts,
+    "costs": _raw_costs,
+    "potential": _potential,
+    "team": _team,
+}

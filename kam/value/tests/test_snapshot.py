@@ -37,14 +37,14 @@ def sales(db, tmp_path):
 def test_an_import_after_an_analysis_is_in_the_next_analysis(sales, tmp_path):
     first = services.run_analysis(YEAR)
     stamp = versions.stamps()[versions.ROLLUP]
-    assert snapshot.path_for(stamp).exists()
+    assert snapshot.path_for("rollup", stamp).exists()
     assert _revenue(first, "K1") == Decimal("1000.00")
 
     _import(tmp_path, "b.csv", ["K1,甲公司,B-1,2025-05-01,250,100"])
 
     assert versions.stamps()[versions.ROLLUP] != stamp
     assert _revenue(services.run_analysis(YEAR), "K1") == Decimal("1250.00")
-    assert not snapshot.path_for(stamp).exists()  # the stale copy made way for the new one
+    assert not snapshot.path_for("rollup", stamp).exists()  # the stale copy made way for the new one
 
 
 def test_the_snapshot_holds_what_the_database_holds(sales):
@@ -96,3 +96,15 @@ def test_a_kam_sees_company_figures_of_their_accounts_only(sales, owner_kam, bos
     assert mine.health.revenue == Decimal("1000.00")  # their portfolio, not the company's
     assert company.health.revenue == Decimal("1500.00")
     assert portfolio.analysis_for(None, YEAR).metrics.height == 0
+
+
+def test_a_new_account_is_seen_without_rebuilding_the_rollup_copy(sales):
+    from kam.accounts import services as account_services
+
+    services.run_analysis(YEAR)
+    rollup = snapshot.path_for("rollup", versions.stamps()[versions.ROLLUP])
+    built = rollup.stat().st_mtime_ns
+    account_services.create_account(name="丙公司", code="K3")
+    analysis = services.run_analysis(YEAR)
+    assert "K3" in analysis.accounts.get_column("code").to_list()
+    assert rollup.stat().st_mtime_ns == built
