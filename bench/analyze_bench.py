@@ -14,12 +14,14 @@ and an owner team member per account are added, so P&L and team P&L have inputs.
 Then, each backend in a subprocess with DATABASE_URL set and DEBUG=false (production
 settings), for the last full year in the data:
 
-(a) `kam.value.services.run_analysis(Period.year(Y), policy=Policy())` warm (one untimed run,
-    then the median of --repeat), and its two parts: `loaders.load_inputs` and `analyze(…)`;
+(a) `kam.value.services.run_analysis(Period.year(Y), policy=Policy())`: one untimed run, which
+    writes the columnar snapshots of the inputs (kam.value.snapshot), then the median of
+    --repeat; and its two parts: `loaders.load_inputs` and `analyze(…)`;
 (b) `services.preview(analysis, policy)` for two other policies (absolute tiers; other weights
     and shares), median of --repeat;
-and a profile: each loader query (rows, engine time, fetch, frame building), each analytics
-step, and a columnar snapshot of the rollup (Arrow IPC) read back with `pl.read_ipc`.
+and a profile: each analytics step; what a page pays once an analysis is computed
+(`portfolio.company`, the in-process cache); and the first analysis after a change, with
+no snapshot on disk (each input's database read, then a whole run).
 
 (c) pandas, in its own subprocess: `read_csv` of the raw export, `to_datetime`, filter the
     year, `groupby` customer → revenue, cost, gross profit, orders, lines, discount, paid
@@ -304,158 +306,6 @@ def _last_full_year() -> int:
     return last.year if last.month == 12 else last.year - 1
 
 
-def _label(sql: str) -> str:
-    """The loader query's name: the table after the first FROM."""
-    table = sql.split(" FROM ", 1)[1].split()[0].strip('"')
-    return {
-        "sales_accountmonth": "months",
-        "sales_costtoserve": "costs",
-        "accounts_account": "accounts",
-        "value_accountpotential": "potential",
-        "accounts_accountteammember": "team",
-    }.get(table, table)
-
-
-def _recording_queries(calls: list):
-    """Wrap the loaders' query_frame so each query's time and rows are recorded."""
-    from kam.value import loaders
-
-    original = loaders.query_frame
-
-    def wrapper(sql, params, schema):
-        started = time.perf_counter()
-        frame = original(sql, params, schema)
-        calls.append((_label(sql), time.perf_counter() - started, frame.height, sql, params))
-        return frame
-
-    loaders.query_frame = wrapper
-    return original
-
-
-def _query_parts(sql: str, params, schema: dict, repeat: int) -> dict:
-    """Where a loader query's time goes: the database producing the rows (an aggregate over
-    the query, so no row leaves the engine), moving the rows to Python (fetch / COPY), and
-    building the typed frame. Repeats the same steps as kam.core.frames.query_frame."""
-    import io
-    import sqlite3
-
-    import polars as pl
-    from django.db import connection
-
-    from kam.core import frames as core_frames
-
-    out: dict = {}
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT * FROM ({sql}) q LIMIT 0", params)
-        names = [d[0] for d in cur.description]
-    every = ", ".join(f'MAX(q."{name}")' for name in names)
-    engine_sql = f"SELECT COUNT(*), {every} FROM ({sql}) q"
-
-    def engine():
-        with connection.cursor() as cur:
-            cur.execute(engine_sql, params)
-            cur.fetchone()
-
-    out["engine"] = _median(_timed(engine, repeat)[0])
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
-            plan = cur.fetchone()[0]
-        plan = plan[0] if isinstance(plan, list) else json.loads(plan)[0]
-        out["explain_execution"] = plan["Execution Time"] / 1000
-        out["explain_node"] = plan["Plan"]["Node Type"]
-
-        def transfer():
-            buffer = io.BytesIO()
-            with (
-                connection.cursor() as cur,
-                cur.cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy,
-            ):
-                for data in copy:
-                    buffer.write(data)
-            return buffer
-
-        seconds, buffer = _timed(transfer, repeat)
-        out["copy_to_python"] = _median(seconds)
-        out["copy_bytes"] = buffer.getbuffer().nbytes
-        # The same rows with money as integer (cents, 1/10,000 for quantities): how much of
-        # the COPY is PostgreSQL writing numerics as text.
-        scaled = [
-            f'ROUND(q."{n}" * {10**t.scale})::bigint' if isinstance(t, pl.Decimal) else f'q."{n}"'
-            for n, t in zip(names, schema.values(), strict=True)
-        ]
-        if any(isinstance(t, pl.Decimal) for t in schema.values()):
-            cents_sql = f"SELECT {', '.join(scaled)} FROM ({sql}) q"
-
-            def transfer_cents():
-                with (
-                    connection.cursor() as cur,
-                    cur.cursor.copy(
-                        f"COPY ({cents_sql}) TO STDOUT WITH (FORMAT csv)", params
-                    ) as copy,
-                ):
-                    return sum(len(data) for data in copy)
-
-            seconds, size = _timed(transfer_cents, repeat)
-            out["copy_integers"] = _median(seconds)
-            out["copy_integers_bytes"] = size
-        text_schema = {n: core_frames._transport(t) for n, t in schema.items()}
-
-        def parse():
-            buffer.seek(0)
-            return pl.read_csv(
-                buffer, has_header=False, new_columns=list(schema), schema=text_schema
-            )
-
-        seconds, raw = _timed(parse, repeat)
-        out["read_csv"] = _median(seconds)
-
-        def cast():
-            return raw.with_columns(
-                [core_frames._cast(n, text_schema[n], t) for n, t in schema.items()]
-            )
-
-        seconds, _frame = _timed(cast, repeat)
-        out["cast"] = _median(seconds)
-    else:
-
-        def fetch():
-            with connection.cursor() as cur:
-                cur.execute(sql, params)
-                return cur.fetchall()
-
-        seconds, rows = _timed(fetch, repeat)
-        out["fetchall"] = _median(seconds)
-        # The same query on a second connection without Django's declared-type converters
-        # (dates stay text); not possible where the SQL calls Django's Python functions.
-        out["fetchall_no_converters"] = None
-        if "django_" not in sql:
-            path = connection.connection.execute("PRAGMA database_list").fetchone()[2]
-            plain = sqlite3.connect(path)
-            qmark = sql.replace("%s", "?")
-            try:
-                out["fetchall_no_converters"] = _median(
-                    _timed(lambda: plain.execute(qmark, params).fetchall(), repeat)[0]
-                )
-            finally:
-                plain.close()
-
-        def build():
-            return pl.DataFrame(rows, schema=list(schema), orient="row", infer_schema_length=None)
-
-        seconds, raw = _timed(build, repeat)
-        out["build_frame"] = _median(seconds)
-
-        def cast():
-            return raw.with_columns(
-                [core_frames._cast(n, raw.schema[n], t) for n, t in schema.items()]
-            )
-
-        seconds, _frame = _timed(cast, repeat)
-        out["cast"] = _median(seconds)
-    return out
-
-
 def _analyze_steps(inputs, period, policy, repeat: int) -> dict:
     """analyze(), step by step as kam.value.analytics.analysis.analyze runs them (keep in
     step with it: the report shows whether the steps add up to the whole)."""
@@ -499,70 +349,30 @@ def _analyze_steps(inputs, period, policy, repeat: int) -> dict:
     return steps
 
 
-def _snapshot(inputs, period, policy, currency, workdir: Path, tag: str, repeat: int) -> dict:
-    """The idea under consideration: the rollup (all months up to the period end) as an
-    uncompressed Arrow IPC file, read with Polars instead of queried. Polars 2.1 has no
-    `memory_map=` any more (removed in 2.0: read_ipc is scan_ipc().collect()), so the
-    read is timed as Polars 2.1 does it."""
-    import polars as pl
-    from django.db.models import Max
+def _cold(period, policy, repeat: int) -> dict:
+    """What the first analysis after an import or an edit costs: the snapshots rebuilt
+    from the database. Each input's database read is timed on its own, then a whole
+    run_analysis with no snapshot on disk (median of `repeat`, each after emptying the
+    snapshot folder)."""
+    import shutil
 
-    from kam.value import loaders
-    from kam.value.analytics.analysis import analyze
+    from kam.value import loaders, services, snapshot
 
-    out: dict = {}
-    months = inputs.months
-    ipc = workdir / f"rollup-snapshot-{tag}.arrow"
-    parquet = workdir / f"rollup-snapshot-{tag}.parquet"
-    started = time.perf_counter()
-    months.write_ipc(ipc, compression="uncompressed")
-    out["write_ipc"] = time.perf_counter() - started
-    started = time.perf_counter()
-    months.write_parquet(parquet)
-    out["write_parquet"] = time.perf_counter() - started
-    out["ipc_bytes"] = ipc.stat().st_size
-    out["parquet_bytes"] = parquet.stat().st_size
-    for name, fn in (
-        ("read_ipc", lambda: pl.read_ipc(ipc)),
-        ("read_parquet", lambda: pl.read_parquet(parquet)),
-        (
-            "scan_ipc_filter_end",
-            lambda: pl.scan_ipc(ipc).filter(pl.col("month") <= period.end).collect(),
-        ),
-    ):
-        out[name] = _median(_timed(fn, repeat)[0])
-    snap = pl.read_ipc(ipc)
-    out["same_frame"] = snap.equals(months)
-    # Permission scope: the snapshot holds everyone; a user's analysis keeps visible ids.
-    ids = pl.Series(
-        "account_id", list(loaders.scope(None).values_list("pk", flat=True)), dtype=pl.Int64
-    )
-    out["scope_filter"] = _median(
-        _timed(lambda: snap.filter(pl.col("account_id").is_in(ids.implode())), repeat)[0]
-    )
-    out["analyze_on_snapshot"] = _median(
-        _timed(
-            lambda: analyze(
-                pl.read_ipc(ipc),
-                inputs.costs,
-                inputs.accounts,
-                inputs.potential,
-                inputs.team,
-                period,
-                policy,
-                currency=currency,
-            ),
-            repeat,
-        )[0]
-    )
-    # The data version check a snapshot needs before it is trusted (one indexed query).
-    from kam.sales.models import ImportBatch
+    out: dict = {"reads": {}}
+    reads = {"months": loaders._all_months, "deleted": loaders._deleted_ids}
+    reads |= {name: (lambda load=load: load(None)) for name, load in loaders._SMALL_INPUTS.items()}
+    for name, read in reads.items():
+        seconds, frame = _timed(read, 1)
+        out["reads"][name] = {"seconds": seconds[0], "rows": frame.height}
 
-    out["version_query"] = _median(
-        _timed(lambda: ImportBatch.objects.aggregate(m=Max("pk"))["m"], repeat)[0]
-    )
-    ipc.unlink(missing_ok=True)
-    parquet.unlink(missing_ok=True)
+    def rebuild():
+        shutil.rmtree(snapshot.directory(), ignore_errors=True)
+        return services.run_analysis(period, policy=policy)
+
+    seconds, _ = _timed(rebuild, max(1, min(repeat, 3)))
+    out["runs"] = seconds
+    out["seconds"] = _median(seconds)
+    out["snapshot_bytes"] = sum(f.stat().st_size for f in snapshot.directory().glob("*.arrow"))
     return out
 
 
@@ -572,7 +382,7 @@ def worker_analyze(workdir: Path, repeat: int, tag: str, metrics_out: Path | Non
     from django.conf import settings
     from django.db import connection
 
-    from kam.value import loaders, services
+    from kam.value import loaders, portfolio, services
     from kam.value.analytics.analysis import analyze
     from kam.value.analytics.periods import Period
     from kam.value.analytics.policy import Policy, TierPolicy, ValuePolicy
@@ -586,7 +396,8 @@ def worker_analyze(workdir: Path, repeat: int, tag: str, metrics_out: Path | Non
     out["year"] = year
     out["load_average_start"] = _load()
 
-    # (a) warm: one untimed run, then the median.
+    # (a) one untimed run (it writes the snapshots), then the median of `repeat` runs:
+    # the whole analysis from the rollup's columnar copy, nothing kept between runs.
     analysis = services.run_analysis(period, policy=policy)
     seconds, analysis = _timed(lambda: services.run_analysis(period, policy=policy), repeat)
     out["analysis_runs"] = seconds
@@ -609,6 +420,10 @@ def worker_analyze(workdir: Path, repeat: int, tag: str, metrics_out: Path | Non
     )
     out["analyze_runs"] = seconds
     out["analyze"] = _median(seconds)
+    # What a page pays once the analysis of this state of the data has been computed.
+    portfolio.company(period, policy)
+    seconds, _ = _timed(lambda: portfolio.company(period, policy), repeat)
+    out["served"] = _median(seconds)
     out["input_rows"] = {
         "months": inputs.months.height,
         "costs": inputs.costs.height,
@@ -640,37 +455,8 @@ def worker_analyze(workdir: Path, repeat: int, tag: str, metrics_out: Path | Non
         }
     out["what_if_worst"] = max(v["seconds"] for v in out["what_if"].values())
 
-    # Profile: every loader query, where each query's time goes, every analytics step.
-    calls: list = []
-    original = _recording_queries(calls)
-    try:
-        for _ in range(repeat):
-            loaders.load_inputs(None, end=period.end)
-    finally:
-        loaders.query_frame = original
-    queries: dict[str, dict] = {}
-    for label, seconds, rows, sql, params in calls:
-        entry = queries.setdefault(label, {"runs": [], "rows": rows, "sql": sql, "params": params})
-        entry["runs"].append(seconds)
-    from kam.value.analytics import frames as af
-
-    schemas = {
-        "months": af.MONTHS,
-        "costs": af.COSTS,
-        "accounts": af.ACCOUNTS | af.ACCOUNTS_OPTIONAL,
-        "team": af.TEAM,
-    }
-    out["queries"] = {}
-    for label, entry in queries.items():
-        figures = {"seconds": _median(entry["runs"]), "rows": entry["rows"]}
-        if label in schemas and entry["rows"]:
-            figures["parts"] = _query_parts(entry["sql"], entry["params"], schemas[label], repeat)
-        if label == "months":
-            figures["sql"] = entry["sql"]
-        out["queries"][label] = figures
-    out["load_other_than_months"] = out["load"] - out["queries"].get("months", {}).get("seconds", 0)
     out["steps"] = _analyze_steps(inputs, period, policy, repeat)
-    out["snapshot"] = _snapshot(inputs, period, policy, currency, workdir, tag, repeat)
+    out["cold"] = _cold(period, policy, repeat)
     out["load_average_end"] = _load()
     out["max_rss_mb"] = _max_rss_mb()
 
@@ -945,8 +731,8 @@ def print_report(results: list[dict], pandas: dict | None, data: dict) -> None:
         )
     _table(heads, rows)
     print(
-        f"\n(a) run_analysis warm, median of {data['repeat']}; load = loaders.load_inputs, "
-        "analyze = analyze(…) on the loaded frames; (b) the slower of the two what-if "
+        f"\n(a) run_analysis from the rollup's columnar snapshot, median of {data['repeat']}; "
+        "load = loaders.load_inputs, analyze = analyze(…) on the loaded frames; (b) the slower of the two what-if "
         "policies; (c) pandas read_csv + groupby, "
         + ("—" if not pandas else f"runs {', '.join(f'{s:.1f}' for s in pandas['runs'])} s")
     )
@@ -965,48 +751,23 @@ def print_report(results: list[dict], pandas: dict | None, data: dict) -> None:
         print(f"   (a) run_analysis {r['analysis']:.3f} s  (runs {runs})")
         for name, w in r["what_if"].items():
             print(f"   (b) what-if, {name}: {w['seconds']:.3f} s, {w['moves']:,} accounts move")
-        print(f"   load_inputs {r['load']:.3f} s:")
-        for label, q in r["queries"].items():
-            line = f"      {label:<10} {q['seconds']:.3f} s  {q['rows']:>9,} rows"
-            p = q.get("parts")
-            if p and "fetchall" in p:
-                line += (
-                    f"   engine {p['engine']:.3f} · fetchall {p['fetchall']:.3f} "
-                    f"(without converters {fmt(p['fetchall_no_converters'], '.3f')}) · "
-                    f"frame {p['build_frame']:.3f} · casts {p['cast']:.3f}"
-                )
-            elif p:
-                line += (
-                    f"   engine {p['engine']:.3f} (EXPLAIN ANALYZE {p['explain_execution']:.3f}, "
-                    f"{p['explain_node']}) · COPY→Python {p['copy_to_python']:.3f} "
-                    f"({p['copy_bytes'] / 1e6:.0f} MB) · read_csv {p['read_csv']:.3f} · "
-                    f"casts {p['cast']:.3f}"
-                )
-                if "copy_integers" in p:
-                    line += f" · COPY with money as integers {p['copy_integers']:.3f}"
-            print(line)
+        print(
+            f"   load_inputs {r['load']:.3f} s (the snapshots); a page once computed: "
+            f"portfolio.company {r['served'] * 1000:.1f} ms"
+        )
         total = sum(r["steps"].values())
         print(f"   analyze {r['analyze']:.3f} s (steps below sum to {total:.3f} s):")
         for name, seconds in sorted(r["steps"].items(), key=lambda kv: -kv[1]):
             print(f"      {name:<26} {seconds:.3f} s")
-        n = r["snapshot"]
+        c = r["cold"]
+        runs = ", ".join(f"{x:.2f}" for x in c["runs"])
         print(
-            f"   snapshot of the rollup ({r['input_rows']['months']:,} rows; IPC "
-            f"{n['ipc_bytes'] / 1e6:.1f} MB, Parquet {n['parquet_bytes'] / 1e6:.1f} MB, written "
-            f"in {n['write_ipc']:.3f} / {n['write_parquet']:.3f} s):"
+            f"   first analysis after a change (snapshots rebuilt, "
+            f"{c['snapshot_bytes'] / 1e6:,.0f} MB): {c['seconds']:.2f} s (runs {runs}); "
+            "database reads:"
         )
-        months_q = r["queries"].get("months", {}).get("seconds")
-        print(
-            f"      read_ipc {n['read_ipc']:.3f} s"
-            f" · read_parquet {n['read_parquet']:.3f} · scan_ipc+filter {n['scan_ipc_filter_end']:.3f}"
-            f"  vs months query {fmt(months_q, '.3f')} s; same frame: {n['same_frame']}"
-        )
-        est = n["read_ipc"] + n["version_query"] + r["load_other_than_months"]
-        print(
-            f"      read_ipc + analyze {n['analyze_on_snapshot']:.3f} s; scope filter "
-            f"{n['scope_filter']:.3f} s; version check {n['version_query']:.4f} s → load with a "
-            f"snapshot ≈ {est:.3f} s, analysis ≈ {est + n['analyze_on_snapshot']:.3f} s"
-        )
+        for name, q in c["reads"].items():
+            print(f"      {name:<10} {q['seconds']:.3f} s  {q['rows']:>9,} rows")
     if pandas:
         p = pandas["parts"]
         print(

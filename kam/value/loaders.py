@@ -74,16 +74,35 @@ def load_inputs(user=None, *, end: date | None = None) -> Inputs:
         accounts, costs, potential, team = (load(user) for load in _SMALL_INPUTS.values())
     months = snapshot.rollup_months(_all_months)
     if end is not None:
-        months = months.filter(pl.col("month") <= end)
         costs = costs.filter(pl.col("date") <= end)
+        if months.height and months.get_column("month").max() > end:
+            months = months.filter(pl.col("month") <= end)
     return Inputs(
-        # Only accounts in scope and alive; rows stay in (account, month) order.
-        months=months.join(accounts.select("account_id"), on="account_id", how="semi"),
+        months=_in_scope(months, accounts, user),
         costs=_by_month(costs),
         accounts=accounts,
         potential=potential,
         team=team,
     )
+
+
+def _in_scope(months: pl.DataFrame, accounts: pl.DataFrame, user) -> pl.DataFrame:
+    """The rollup rows of the accounts in scope, still in (account, month) order.
+
+    For the whole portfolio only soft-deleted accounts are out, usually none: copying
+    two million rows to drop nothing would cost more than the rest of the load.
+    """
+    if user is not None:
+        return months.join(accounts.select("account_id"), on="account_id", how="semi")
+    deleted = snapshot.cached("deleted", (versions.VALUE,), _deleted_ids)
+    if deleted.is_empty():
+        return months
+    return months.join(deleted, on="account_id", how="anti")
+
+
+def _deleted_ids() -> pl.DataFrame:
+    rows = Account.objects.deleted().order_by().values_list("pk")
+    return _frame(rows, {"account_id": pl.Int64})
 
 
 def _accounts(user) -> pl.DataFrame:
