@@ -129,6 +129,8 @@ USE_I18N = True
 USE_TZ = True
 
 KAM_CURRENCY = os.environ.get("KAM_CURRENCY", "CNY")
+# Largest ERP export the import page accepts (bytes); the CLI has no limit.
+KAM_IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("KAM_IMPORT_MAX_UPLOAD_BYTES", 200 * 1024 * 1024))
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))

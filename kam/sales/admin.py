@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.accounts.admin import AccountScopedAdmin
 
-from .models import AccountMonth, CostToServe, ImportBatch, OrderLine
+from .models import AccountMonth, CostToServe, ImportBatch, ImportJob, OrderLine
 
 
 class MonthListFilter(admin.SimpleListFilter):
@@ -138,6 +138,26 @@ class ImportBatchAdmin(admin.ModelAdmin):
     ]
     list_filter = ["source", "created_at"]
     list_select_related = ["imported_by"]
+    search_fields = ["file_name", "source"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Uploads from the import page, read-only: they are run from that page, not here."""
+
+    list_display = ["created_at", "file_name", "uploaded_by", "source", "state", "batch"]
+    list_filter = ["state", "source"]
+    list_select_related = ["uploaded_by", "batch"]
     search_fields = ["file_name", "source"]
     date_hierarchy = "created_at"
 

@@ -179,3 +179,81 @@ class ImportBatch(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ImportJobState(models.TextChoices):
+    NEW = "new", _("uploaded")
+    QUEUED = "queued", _("waiting to start")
+    RUNNING = "running", _("importing")
+    DONE = "done", _("imported")
+    REJECTED = "rejected", _("refused: rows with problems")
+    FAILED = "failed", _("failed")
+
+
+class ImportJob(TimeStampedModel):
+    """A file uploaded on the import page: the options chosen for it, then its run.
+
+    The run happens in a background thread so the page can show progress; its state is
+    committed before and after the importer's own all-or-nothing transaction. A refused run
+    keeps its problems as reason codes, so they are shown in each reader's language.
+    """
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    stored_as = models.CharField(
+        _("stored as"), max_length=500, help_text=_("Path under the upload folder.")
+    )
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    source = models.CharField(_("source"), max_length=64, default="erp")
+    mapping = models.JSONField(
+        _("column mapping"),
+        default=dict,
+        blank=True,
+        help_text=_("Column → field (empty: ignore the column); empty: as detected."),
+    )
+    date_order = models.CharField(_("date order"), max_length=3, blank=True)
+    date_format = models.CharField(_("date format"), max_length=32, blank=True)
+    encoding = models.CharField(_("encoding"), max_length=32, blank=True)
+    sheet = models.CharField(_("sheet"), max_length=100, blank=True)
+    skip_unidentified = models.BooleanField(_("skip rows without a customer"), default=False)
+    state = models.CharField(
+        _("state"), max_length=16, choices=ImportJobState.choices, default=ImportJobState.NEW
+    )
+    done = models.PositiveIntegerField(_("lines written"), default=0)
+    total = models.PositiveIntegerField(_("lines to write"), default=0)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    total_problems = models.PositiveIntegerField(_("number of problems"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    batch = models.ForeignKey(
+        ImportBatch,
+        verbose_name=_("import"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("uploaded file")
+        verbose_name_plural = _("uploaded files")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_state_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in (ImportJobState.QUEUED, ImportJobState.RUNNING)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (ImportJobState.DONE, ImportJobState.REJECTED, ImportJobState.FAILED)

@@ -12,13 +12,20 @@ from django.db import transaction
 from kam.core import versions
 
 from .importing import writer
-from .importing.columns import detect_mapping
-from .importing.pipeline import Options, prepare
-from .importing.readers import read_table
-from .importing.report import ImportRejected
+from .importing.columns import ColumnMapping, detect_mapping
+from .importing.pipeline import Options, Prepared, prepare
+from .importing.readers import RawTable, read_table
+from .importing.report import ImportRejected, Problem
 from .models import ImportBatch
 
-__all__ = ["ImportRejected", "ImportResult", "import_orders", "refresh_rollup"]
+__all__ = [
+    "ImportRejected",
+    "ImportResult",
+    "OrderCheck",
+    "check_orders",
+    "import_orders",
+    "refresh_rollup",
+]
 
 
 @dataclass
@@ -61,20 +68,21 @@ def import_orders(
     """
     started = time.perf_counter()
     path = Path(path)
-    table = read_table(path, encoding=encoding, sheet=sheet)
-    columns = detect_mapping(table.columns, mapping)
-    options = Options(
+    check = check_orders(
+        path,
         date_order=date_order,
         date_format=date_format,
+        mapping=mapping,
         skip_unidentified=skip_unidentified,
-        time_zone=settings.TIME_ZONE,
+        encoding=encoding,
+        sheet=sheet,
     )
-    prepared = prepare(table.frame, columns, options)
-    if isinstance(prepared, list):
-        raise ImportRejected(prepared)
-    if prepared.problems:
-        raise ImportRejected(prepared.problems, total_problems=prepared.total_problems)
-    result = ImportResult(rows_skipped=prepared.rows_skipped, dry_run=dry_run, mapping=columns)
+    if check.problems:
+        raise ImportRejected(check.problems, total_problems=check.total_problems)
+    prepared = check.prepared
+    result = ImportResult(
+        rows_skipped=prepared.rows_skipped, dry_run=dry_run, mapping=check.mapping
+    )
     try:
         with transaction.atomic():
             _write(prepared.lines, path, source, user, result, progress)
@@ -131,3 +139,43 @@ def refresh_rollup(account_ids: list[int], months: list) -> int:
         written = writer.refresh_rollup(pairs)
         versions.bump(versions.ROLLUP)
     return written
+
+
+@dataclass
+class OrderCheck:
+    """What `import_orders` would read from a file, checked but not written."""
+
+    table: RawTable
+    mapping: ColumnMapping
+    prepared: Prepared | None  # None when required columns are missing
+    problems: list[Problem]
+    total_problems: int
+
+
+def check_orders(
+    path: str | Path,
+    *,
+    date_order: str | None = None,
+    date_format: str | None = None,
+    mapping: dict[str, str] | None = None,
+    skip_unidentified: bool = False,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+) -> OrderCheck:
+    """The steps of `import_orders` before any write, for a page that shows them first.
+
+    Raises ImportFileError or MappingError like `import_orders`; bad rows are returned, not
+    raised, so that they can be listed while the file is being prepared.
+    """
+    table = read_table(Path(path), encoding=encoding, sheet=sheet)
+    columns = detect_mapping(table.columns, mapping)
+    options = Options(
+        date_order=date_order,
+        date_format=date_format,
+        skip_unidentified=skip_unidentified,
+        time_zone=settings.TIME_ZONE,
+    )
+    prepared = prepare(table.frame, columns, options)
+    if isinstance(prepared, list):
+        return OrderCheck(table, columns, None, prepared, len(prepared))
+    return OrderCheck(table, columns, prepared, prepared.problems, prepared.total_problems)

@@ -1,0 +1,443 @@
+"""The import page: upload, mapping, preview, error report, import with progress.
+
+The page runs the CLI's importer; these tests walk it as a user would and check what the
+database holds afterwards. Imports run inline (KAM_IMPORT_INLINE) except in the test that
+proves the real background thread.
+"""
+
+import csv
+import io
+import re
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.conf import settings as django_settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import translation
+
+from kam.accounts.models import Account
+from kam.sales import web_import
+from kam.sales.importing.report import REASONS
+from kam.sales.models import ImportBatch, ImportJob, ImportJobState, OrderLine
+from kam.users.choices import Role
+from kam.web.navigation import nav_items
+
+pytestmark = pytest.mark.django_db
+SHARED = Path(django_settings.BASE_DIR).parent / "shared" / "data"
+HEADER = "客户编码,客户名称,单据编号,行号,日期,存货名称,数量,单价,金额,成本"
+GOOD = [
+    "C001,华东钢铁集团,SO-1,1,2024-03-05,轴承,10,100,1000.00,700.00",
+    "C001,华东钢铁集团,SO-1,2,2024-03-05,阀门,2,250,500.00,300.00",
+    "C002,南方制药,SO-2,1,2024/4/1,密封件,5,20,100.00,60.00",
+]
+BAD_AMOUNT = "C002,南方制药,SO-2,1,2024/4/1,密封件,5,20,abc,60.00"  # row 4 of the file
+
+
+@pytest.fixture(autouse=True)
+def _uploads_in_tmp(settings, tmp_path):
+    settings.VAR_DIR = tmp_path / "var"
+    settings.KAM_IMPORT_INLINE = True
+
+
+def csv_file(rows, header=HEADER, name="orders.csv", encoding="utf-8"):
+    content = "\n".join([header, *rows]) + "\n"
+    return SimpleUploadedFile(name, content.encode(encoding), content_type="text/csv")
+
+
+def upload(client, file) -> ImportJob:
+    response = client.post(reverse("sales:import"), {"file": file})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    job = ImportJob.objects.latest("created_at")
+    assert response.url == reverse("sales:import-job", args=[job.pk])
+    return job
+
+
+def page(client, job, **headers) -> str:
+    response = client.get(reverse("sales:import-job", args=[job.pk]), headers=headers)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def section(html: str, element_id: str) -> str:
+    """The HTML from the element with this id to the end of its section."""
+    start = html.index(f'id="{element_id}"')
+    end = html.find("</section>", start)
+    return html[start : end if end > 0 else None]
+
+
+def selected_field(html: str, column: str) -> str:
+    """The kam field chosen for a file column in the mapping form."""
+    row = re.search(rf'<tr[^>]*data-column="{re.escape(column)}".*?</tr>', html, re.S).group(0)
+    chosen = re.search(r'<option value="([^"]*)"[^>]*selected', row)
+    return chosen.group(1) if chosen else ""
+
+
+def mapping_post(job, html: str, changes: dict[str, str], **options) -> dict:
+    """The mapping form as the page shows it, with some columns changed."""
+    columns = re.findall(r'<tr[^>]*data-column="([^"]*)"', section(html, "mapping-form"))
+    data = {"source": job.source, **options}
+    for index, column in enumerate(columns):
+        data[f"column_{index}"] = changes.get(column, selected_field(html, column))
+    return data
+
+
+def run(client, job, *, htmx=True) -> str:
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = client.post(reverse("sales:import-run", args=[job.pk]), headers=headers)
+    assert response.status_code == (200 if htmx else 302)
+    return response.content.decode()
+
+
+def status(client, job) -> str:
+    response = client.get(reverse("sales:import-status", args=[job.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+# --- upload ---------------------------------------------------------------------------------
+
+
+def test_upload_is_kept_under_the_var_dir_and_the_mapping_detected(boss_client, boss):
+    job = upload(boss_client, csv_file(GOOD))
+    path = Path(django_settings.VAR_DIR) / "uploads" / job.stored_as
+    assert path.read_bytes().decode().startswith("客户编码,")
+    assert job.uploaded_by == boss and job.size == path.stat().st_size
+    html = page(boss_client, job)
+    assert 'id="upload-form"' not in html and 'id="mapping-form"' in html
+    assert selected_field(html, "客户编码") == "customer_code"
+    assert selected_field(html, "金额") == "amount"
+    assert selected_field(html, "日期") == "order_date"
+    assert 'id="check-ok"' in html and 'id="error-report"' not in html
+    assert 'id="import-button"' in html
+
+
+def test_file_names_are_sanitised_and_cannot_leave_the_upload_folder(boss_client):
+    job = upload(boss_client, csv_file(GOOD, name="报表 <2024>;rm -rf.CSV"))
+    assert job.file_name == "报表_2024_rm_-rf.csv"
+    assert web_import.safe_file_name("C:\\Users\\x\\..\\订单.xlsx") == "订单.xlsx"
+    assert web_import.safe_file_name("../../.bashrc") == "bashrc"
+    assert web_import.safe_file_name("..") == "upload"
+    root = (Path(django_settings.VAR_DIR) / "uploads").resolve()
+    assert root in web_import.stored_path(job).parents
+    job.stored_as = "../../etc/passwd"
+    with pytest.raises(web_import.ImportFileError):
+        web_import.stored_path(job)
+
+
+def test_upload_refuses_other_file_types_and_files_over_the_limit(boss_client, settings):
+    boss_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    exe = SimpleUploadedFile("tool.exe", b"MZ\x90\x00", content_type="application/octet-stream")
+    response = boss_client.post(reverse("sales:import"), {"file": exe})
+    assert response.status_code == 400
+    assert "Upload a .csv or .xlsx file" in response.content.decode()
+    settings.KAM_IMPORT_MAX_UPLOAD_BYTES = 100
+    response = boss_client.post(reverse("sales:import"), {"file": csv_file(GOOD)})
+    assert response.status_code == 400
+    assert "larger than the limit" in response.content.decode()
+    assert not ImportJob.objects.exists()
+    assert not (Path(settings.VAR_DIR) / "uploads").exists()
+
+
+def test_an_unreadable_file_says_why_on_its_page(boss_client):
+    job = upload(boss_client, SimpleUploadedFile("broken.xlsx", b"not a zip at all"))
+    html = page(boss_client, job, **{"Accept-Language": "en"})
+    assert 'id="file-error"' in html and "broken.xlsx" in section(html, "file-error")
+    assert 'id="preview"' not in html
+
+
+# --- mapping, preview, check ----------------------------------------------------------------
+
+
+def test_adjusting_the_mapping_makes_an_unknown_column_readable(boss_client):
+    header = HEADER.replace("客户名称", "Kundenname").replace("客户编码", "Kd-Nr")
+    job = upload(boss_client, csv_file(GOOD, header=header))
+    html = page(boss_client, job)
+    assert selected_field(html, "Kundenname") == ""
+    report = section(html, "error-report")
+    assert 'data-row=""' in report and "customer_code" in report  # a whole-file problem
+    assert "钢铁" in section(html, "preview")  # raw cells while nothing can be parsed
+
+    data = mapping_post(job, html, {"Kundenname": "customer_name", "Kd-Nr": "customer_code"})
+    response = boss_client.post(reverse("sales:import-job", args=[job.pk]), data)
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.mapping["Kundenname"] == "customer_name"
+    html = page(boss_client, job)
+    assert selected_field(html, "Kundenname") == "customer_name"
+    assert 'id="check-ok"' in html
+    preview = section(html, "preview")
+    assert "华东钢铁集团" in preview and "Kundenname" in preview
+
+
+def test_one_field_cannot_take_two_columns(boss_client, settings):
+    boss_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    job = upload(boss_client, csv_file(GOOD))
+    html = page(boss_client, job)
+    data = mapping_post(job, html, {"成本": "amount"})
+    response = boss_client.post(reverse("sales:import-job", args=[job.pk]), data)
+    assert response.status_code == 400
+    assert "is already the column" in response.content.decode()
+    job.refresh_from_db()
+    assert job.mapping == {}
+
+
+def test_preview_shows_the_first_rows_as_kam_reads_them(boss_client):
+    rows = [
+        f"C{i:03d},客户{i},SO-{i},1,2024/3/{i % 28 + 1},轴承,3,1234.5,3703.50,1" for i in range(30)
+    ]
+    job = upload(boss_client, csv_file(rows))
+    preview = section(page(boss_client, job), "preview")
+    assert preview.count("<tr data-row=") == web_import.PREVIEW_ROWS
+    assert '<tr data-row="2"' in preview and '<tr data-row="21"' in preview
+    assert '<tr data-row="22"' not in preview
+    assert "2024-03-01" in preview  # 2024/3/1 read as a date
+    assert "3,703.50" in preview and "1234.5" in preview
+
+
+def test_ambiguous_dates_ask_for_the_date_order(boss_client, settings):
+    boss_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    rows = [
+        "C001,甲,SO-1,1,03/04/2024,x,1,1,1.00,",
+        "C001,甲,SO-2,1,05/06/2024,x,1,1,1.00,",
+    ]
+    job = upload(boss_client, csv_file(rows))
+    html = page(boss_client, job)
+    with translation.override("en"):
+        assert str(REASONS["ambiguous_date"]) in section(html, "error-report")
+    assert "Choose the date order" in html
+    data = mapping_post(job, html, {}, date_order="DMY")
+    boss_client.post(reverse("sales:import-job", args=[job.pk]), data)
+    html = page(boss_client, job)
+    assert 'id="check-ok"' in html
+    assert "2024-04-03" in section(html, "preview")  # 3 April, day first
+
+
+def test_the_superstore_export_needs_its_total_rows_left_out(boss_client):
+    with (SHARED / "superstore_sales.csv").open("rb") as handle:
+        file = SimpleUploadedFile("superstore_sales.csv", handle.read())
+    job = upload(boss_client, file)
+    html = page(boss_client, job, **{"Accept-Language": "en"})
+    assert selected_field(html, "Customer ID") == "customer_code"
+    assert selected_field(html, "Sales") == "amount"
+    assert "cp1252" in section(html, "mapping-form")  # the detected encoding is named
+    report = section(html, "error-report")
+    assert '<tr data-row="9996"' in report
+    data = mapping_post(job, html, {}, skip_unidentified="on")
+    boss_client.post(reverse("sales:import-job", args=[job.pk]), data)
+    html = page(boss_client, job, **{"Accept-Language": "en"})
+    assert 'id="check-ok"' in html
+    assert "Claire Gute" in section(html, "preview")
+
+
+def test_a_workbook_is_read_like_the_cli_reads_it(boss_client):
+    buffer = io.BytesIO()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for line in [HEADER, *GOOD]:
+        sheet.append(line.split(","))
+    book.save(buffer)
+    job = upload(boss_client, SimpleUploadedFile("orders.xlsx", buffer.getvalue()))
+    html = page(boss_client, job)
+    assert selected_field(html, "客户名称") == "customer_name"
+    assert 'name="encoding"' not in html  # only for text files
+    assert 'id="check-ok"' in html
+    run(boss_client, job)
+    assert OrderLine.objects.count() == 3
+
+
+# --- the error report -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_error_report_names_row_column_value_and_reason(boss_client, settings, language):
+    boss_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    job = upload(boss_client, csv_file([*GOOD[:2], BAD_AMOUNT]))
+    with translation.override(language):
+        reason = str(REASONS["money"])
+    assert (reason == "is not a number or an amount of money") == (language == "en")
+    html = page(boss_client, job)
+    assert '<td class="bad">abc</td>' in section(html, "preview")  # the file's text, marked
+    report = section(html, "error-report")
+    row = re.search(r'<tr data-row="4".*?</tr>', report, re.S).group(0)
+    assert "金额" in row and "abc" in row and reason in row
+    assert report.count("<tr data-row=") == 1
+
+    response = boss_client.get(reverse("sales:import-problems", args=[job.pk, "csv"]))
+    assert response["Content-Disposition"].startswith("attachment")
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[1] == ["4", "金额", "abc", reason]
+    assert len(rows) == 2
+
+    response = boss_client.get(reverse("sales:import-problems", args=[job.pk, "xlsx"]))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    cells = [[c.value for c in line] for line in sheet.iter_rows()]
+    assert cells[1] == [4, "金额", "abc", reason]  # the row number as a number
+    with translation.override(language):
+        assert cells[0] == [translation.gettext(h) for h in ("Row", "Column", "Value", "Reason")]
+    assert (cells[0][0] == "Row") == (language == "en")
+
+
+def test_report_lists_every_bad_row(boss_client):
+    rows = [f"C1,甲,SO-{i},1,2024-01-01,x,1,1,{'bad' if i % 2 else '1'},1" for i in range(40)]
+    job = upload(boss_client, csv_file(rows))
+    report = section(page(boss_client, job), "error-report")
+    assert report.count("<tr data-row=") == 20
+    response = boss_client.get(reverse("sales:import-problems", args=[job.pk, "csv"]))
+    lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [line[0] for line in lines[1:]] == [str(i + 2) for i in range(40) if i % 2]
+
+
+# --- importing ------------------------------------------------------------------------------
+
+
+def test_an_import_with_one_bad_row_writes_nothing(boss_client):
+    accounts_before = Account.objects.count()
+    job = upload(boss_client, csv_file([*GOOD[:2], BAD_AMOUNT]))
+    fragment = run(boss_client, job)
+    job.refresh_from_db()
+    assert job.state == ImportJobState.REJECTED
+    assert OrderLine.objects.count() == 0 and ImportBatch.objects.count() == 0
+    assert Account.objects.count() == accounts_before
+    result = section(fragment, "import-result")
+    assert 'data-state="rejected"' in result and '<tr data-row="4"' in result
+    assert 'id="import-button"' not in fragment  # nothing to retry until something changes
+    # Reloading shows the same row-level error next to the mapping to adjust.
+    html = page(boss_client, job)
+    assert '<tr data-row="4"' in section(html, "import-result")
+
+
+def test_a_fixed_file_imports_and_reports_what_it_did(boss_client, boss):
+    job = upload(boss_client, csv_file(GOOD))
+    fragment = run(boss_client, job)
+    assert 'id="import-result"' in fragment and 'data-state="done"' in fragment
+    assert 'hx-trigger="every' not in fragment  # polling stops
+
+    answer = status(boss_client, job)
+    assert 'data-state="done"' in answer
+    assert re.search(r'data-figure="lines_added">3<', answer)
+    assert re.search(r'data-figure="accounts_created">2<', answer)
+    assert re.search(r'data-figure="months_refreshed">2<', answer)
+    assert OrderLine.objects.count() == 3
+    batch = ImportBatch.objects.get()
+    assert (batch.file_name, batch.imported_by, batch.lines_added) == ("orders.csv", boss, 3)
+    job.refresh_from_db()
+    assert job.batch == batch and (job.done, job.total) == (3, 3)
+
+    listing = boss_client.get(reverse("sales:import")).content.decode()
+    assert f'data-batch="{batch.pk}"' in section(listing, "recent-imports")
+    # Imported files cannot be changed or imported again from their page.
+    html = page(boss_client, job)
+    assert 'id="mapping-form"' not in html and 'id="import-button"' not in html
+    run(boss_client, job)
+    assert ImportBatch.objects.count() == 1
+
+
+def test_importing_again_changes_nothing(boss_client):
+    run(boss_client, upload(boss_client, csv_file(GOOD)))
+    again = upload(boss_client, csv_file(GOOD))
+    run(boss_client, again)
+    assert re.search(r'data-figure="lines_unchanged">3<', status(boss_client, again))
+    assert OrderLine.objects.count() == 3
+
+
+def test_the_mapping_chosen_on_the_page_is_the_one_imported(boss_client):
+    job = upload(boss_client, csv_file(GOOD))
+    html = page(boss_client, job)
+    data = mapping_post(job, html, {"成本": ""}, source="u8")
+    boss_client.post(reverse("sales:import-job", args=[job.pk]), data)
+    run(boss_client, job, htmx=False)
+    line = OrderLine.objects.get(order_no="SO-1", line_no=1)
+    assert (line.source, line.cost) == ("u8", None)
+
+
+def test_progress_is_shown_while_an_import_runs(boss_client):
+    job = upload(boss_client, csv_file(GOOD))
+    job.state = ImportJobState.RUNNING
+    job.save()
+    answer = status(boss_client, job)
+    assert 'id="import-progress"' in answer and 'hx-trigger="every 500ms"' in answer
+    assert 'max="' not in answer  # still reading: an indeterminate bar
+    web_import.Progress(job.pk)(40, 100)
+    answer = status(boss_client, job)
+    assert 'max="100" value="40"' in answer and "40" in answer
+
+
+def test_only_one_import_runs_at_a_time(boss_client, director, client):
+    running = upload(boss_client, csv_file(GOOD))
+    ImportJob.objects.filter(pk=running.pk).update(state=ImportJobState.RUNNING)
+    client.force_login(director)
+    waiting = upload(client, csv_file(GOOD))
+    fragment = run(client, waiting)
+    assert 'class="error"' in fragment and 'id="import-button"' in fragment
+    assert OrderLine.objects.count() == 0
+    # A run whose server died is not waited for forever.
+    ImportJob.objects.filter(pk=running.pk).update(
+        updated_at=running.created_at - web_import.STALE_AFTER
+    )
+    run(client, waiting)
+    assert OrderLine.objects.count() == 3
+    assert ImportJob.objects.get(pk=running.pk).state == ImportJobState.FAILED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_page_imports_in_a_background_thread(client, settings, tmp_path):
+    """The real page: the POST returns at once and the import finishes in its own thread."""
+    from kam.conftest import make_user
+
+    settings.KAM_IMPORT_INLINE = False
+    client.force_login(make_user("importer", Role.KA_DIRECTOR))
+    job = upload(client, csv_file(GOOD))
+    first = run(client, job)
+    assert 'id="import-status"' in first
+    deadline = time.monotonic() + 30
+    while 'data-state="done"' not in (answer := status(client, job)):
+        assert 'data-state="rejected"' not in answer and 'data-state="failed"' not in answer
+        assert time.monotonic() < deadline, answer
+        time.sleep(0.1)
+    assert OrderLine.objects.count() == 3
+    assert not web_import.Progress(job.pk).path.exists()
+
+
+# --- who may import -------------------------------------------------------------------------
+
+
+def test_only_importers_reach_the_page(client, owner_kam, finance_user, boss):
+    client.force_login(owner_kam)
+    assert client.get(reverse("sales:import")).status_code == 403
+    assert client.post(reverse("sales:import"), {"file": csv_file(GOOD)}).status_code == 403
+    assert not ImportJob.objects.exists()
+    assert "import" not in [item["key"] for item in nav_items(owner_kam)]
+
+    client.force_login(finance_user)  # finance owns the figures
+    job = upload(client, csv_file(GOOD))
+    assert "import" in [item["key"] for item in nav_items(finance_user)]
+
+    client.force_login(owner_kam)
+    for name in ("sales:import-job", "sales:import-status"):
+        assert client.get(reverse(name, args=[job.pk])).status_code == 403
+    assert client.post(reverse("sales:import-run", args=[job.pk])).status_code == 403
+
+    client.force_login(boss)  # may import, but this upload is finance's
+    assert client.get(reverse("sales:import-job", args=[job.pk])).status_code == 404
+    assert client.post(reverse("sales:import-run", args=[job.pk])).status_code == 404
+    assert client.get(reverse("sales:import-problems", args=[job.pk, "csv"])).status_code == 404
+    assert OrderLine.objects.count() == 0
+
+
+def test_anonymous_users_are_sent_to_log_in(client):
+    response = client.get(reverse("sales:import"))
+    assert response.status_code == 302 and reverse("login") in response.url
+
+
+def test_the_page_speaks_english_and_chinese(boss_client, settings):
+    job = upload(boss_client, csv_file(GOOD))
+    boss_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = page(boss_client, job)
+    assert ">customer name</option>" in html and "— ignore —" in html
+    boss_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    html = page(boss_client, job)
+    assert "客户名称 (customer_name)" in html
