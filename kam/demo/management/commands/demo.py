@@ -2,31 +2,26 @@
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from kam.accounts.models import Account
 from kam.demo.generator import COMPANY_NAME
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
-        "Create a demo company with customers, people, three years of orders and costs."
-    )
+    help = "Create a demo company with customers, people, three years of orders and costs."
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--if-empty",
             action="store_true",
-            help=gettext_lazy("Do nothing when the database already holds accounts."),
+            help=("Do nothing when the database already holds accounts."),
         )
-        parser.add_argument(
-            "--seed", type=int, default=2026, help=gettext_lazy("Random seed (default 2026).")
-        )
+        parser.add_argument("--seed", type=int, default=2026, help=("Random seed (default 2026)."))
         parser.add_argument(
             "--scale",
             type=float,
             default=1.0,
-            help=gettext_lazy("Size: 1.0 is about 300 customers and 150,000 order lines."),
+            help=("Size: 1.0 is about 300 customers and 150,000 order lines."),
         )
 
     def handle(self, *args, if_empty, seed, scale, **options):
