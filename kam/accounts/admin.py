@@ -6,15 +6,20 @@ so it can restore them. Owner, status, team and deletion changes go through the 
 which keep the history.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, Q
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from kam.core.admin import HistoryMixin, SoftDeletedListFilter, sees_whole_portfolio
 
 from . import services
-from .models import Account, AccountTeamMember, Region
+from .models import Account, AccountTeamMember, Region, StageCheck, StageMilestone
+from .stages import TRACKS
 
 
 def account_choices(user):
@@ -210,3 +215,90 @@ class AccountTeamMemberAdmin(AccountScopedAdmin):
     def delete_queryset(self, request, queryset):
         for member in queryset.select_related("account", "user"):
             self.delete_model(request, member)
+
+
+@admin.register(StageCheck)
+class StageCheckAdmin(AccountScopedAdmin):
+    """Read only: checklist items are ticked on the account page, which keeps history."""
+
+    list_display = ["account", "track", "stage", "item", "done", "checked_by", "checked_at"]
+    list_filter = ["track", "stage", "done"]
+    list_select_related = ["account", "checked_by"]
+    search_fields = ["account__name", "account__code", "note"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StageMilestone)
+class StageMilestoneAdmin(admin.ModelAdmin):
+    """The company's own stage milestones. A stage without rows here shows the built-in
+    defaults on the account page; "load the defaults" copies them in to edit."""
+
+    list_display = ["track", "stage", "order", "department", "when", "action"]
+    list_display_links = ["department"]
+    list_editable = ["order"]
+    list_filter = ["track", "stage"]
+    search_fields = ["department", "when", "action"]
+
+    def get_urls(self):
+        load = path(
+            "load-defaults/",
+            self.admin_site.admin_view(self.load_defaults),
+            name="accounts_stagemilestone_load_defaults",
+        )
+        return [load, *super().get_urls()]
+
+    def load_defaults(self, request):
+        if request.method == "POST" and self.has_add_permission(request):
+            count = services.copy_default_milestones()
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d default milestone copied in.",
+                    "%(count)d default milestones copied in.",
+                    count,
+                )
+                % {"count": count},
+            )
+        return redirect("admin:accounts_stagemilestone_changelist")
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET" and self.has_add_permission(request):
+            missing = self._stages_without_rows()
+            if missing:
+                self.message_user(
+                    request,
+                    format_html(
+                        '{} <form method="post" action="{}" style="display:inline">'
+                        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+                        '<button type="submit">{}</button></form>',
+                        ngettext(
+                            "%(count)d stage uses the built-in milestones.",
+                            "%(count)d stages use the built-in milestones.",
+                            missing,
+                        )
+                        % {"count": missing},
+                        reverse("admin:accounts_stagemilestone_load_defaults"),
+                        get_token(request),
+                        _("Copy them in to edit"),
+                    ),
+                    messages.INFO,
+                )
+        return super().changelist_view(request, extra_context)
+
+    @staticmethod
+    def _stages_without_rows() -> int:
+        have = set(StageMilestone.objects.values_list("track", "stage").distinct())
+        return sum(
+            1
+            for track, track_stages in TRACKS.items()
+            for stage in track_stages
+            if (track, stage.key) not in have
+        )

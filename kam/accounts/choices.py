@@ -35,3 +35,10 @@ class RelationshipStage(models.TextChoices):
     COOPERATIVE = "cooperative", _("Cooperative")
     INTERDEPENDENT = "interdependent", _("Interdependent")
     ALLIANCE = "alliance", _("Strategic alliance")
+
+
+class StageTrack(models.TextChoices):
+    """The two ways an account develops: sales stages (M2) and relationship stages (M3)."""
+
+    SALES = "sales", _("Sales stages")
+    RELATIONSHIP = "relationship", _("Relationship stages")

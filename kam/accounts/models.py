@@ -1,6 +1,7 @@
 """Customers (accounts), their groups and regions, and the team that serves each."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -9,7 +10,8 @@ from stdnum.cn import uscc
 from kam.core.models import SoftDeleteModel, SoftDeleteQuerySet, TimeStampedModel
 from kam.users.choices import Role
 
-from .choices import AccountStatus, RelationshipStage, SalesStage, TeamRole
+from .choices import AccountStatus, RelationshipStage, SalesStage, StageTrack, TeamRole
+from .stages import TRACKS
 from .validators import validate_uscc
 
 
@@ -160,3 +162,67 @@ class AccountTeamMember(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()}"
+
+
+class StageCheck(TimeStampedModel):
+    """One item of a stage's checklist (what must be proven, see stages.py) for one account:
+    done or not, with a note saying how it was proven. Every tick goes to history."""
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="stage_checks"
+    )
+    track = models.CharField(_("track"), max_length=16, choices=StageTrack.choices)
+    stage = models.CharField(_("stage"), max_length=16)
+    item = models.CharField(_("checklist item"), max_length=32)
+    done = models.BooleanField(_("done"), default=False)
+    note = models.TextField(_("note"), blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("checked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["account", "track", "stage", "item"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "track", "stage", "item"], name="unique_stage_check"
+            )
+        ]
+        verbose_name = _("stage checklist item")
+        verbose_name_plural = _("stage checklist items")
+
+    def __str__(self) -> str:
+        return f"{self.account} · {self.track}/{self.stage}/{self.item}"
+
+
+class StageMilestone(TimeStampedModel):
+    """The company's own milestones for a stage: which department takes part, when, doing
+    what (跨部门协同, [001]). A stage with none here shows the defaults of stages.py."""
+
+    track = models.CharField(_("track"), max_length=16, choices=StageTrack.choices)
+    stage = models.CharField(
+        _("stage"),
+        max_length=16,
+        choices=[*SalesStage.choices, *RelationshipStage.choices],
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    department = models.CharField(_("department"), max_length=100)
+    when = models.CharField(_("when"), max_length=200)
+    action = models.TextField(_("doing what"))
+
+    class Meta:
+        ordering = ["track", "stage", "order", "id"]
+        verbose_name = _("stage milestone")
+        verbose_name_plural = _("stage milestones")
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} · {self.department}"
+
+    def clean(self) -> None:
+        if self.track in TRACKS and self.stage not in {s.key for s in TRACKS[self.track]}:
+            raise ValidationError({"stage": _("This stage does not belong to that track.")})

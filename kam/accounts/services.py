@@ -1,11 +1,16 @@
 """Writes to accounts. Views, the API, the CLI, the demo and the importer all call these."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kam.core.history import record_change
+from kam.users.choices import Role
 
-from .choices import TeamRole
-from .models import Account, AccountTeamMember, Region
+from . import stages
+from .choices import StageTrack, TeamRole
+from .models import Account, AccountTeamMember, Region, StageCheck, StageMilestone
 
 
 def get_or_create_region(name: str) -> Region:
@@ -102,3 +107,116 @@ def delete_account(account: Account, *, by=None, reason: str = "") -> None:
 def restore_account(account: Account, *, by=None) -> None:
     record_change(account, "deleted", "yes", "", by=by)
     account.restore()
+
+
+@transaction.atomic
+def add_to_team(account: Account, user, role: str, *, department: str = "", by=None):
+    """Someone joins the account's team from the account page; history keeps who added whom."""
+    if role not in TeamRole.values:
+        raise ValidationError(_("Unknown team role %(role)s.") % {"role": role})
+    existed = AccountTeamMember.objects.filter(account=account, user=user, role=role).exists()
+    member = add_team_member(account, user, role, department)
+    if not existed:
+        record_change(account, "team", "", f"{user.pk}:{role}", by=by)
+    return member
+
+
+# Who may change what on an account. Seeing an account (visible_to) is checked first, by
+# the caller; these say which of those who see it may also change it.
+
+
+def manages(user, account: Account) -> bool:
+    """Those who steer the whole portfolio, and the regional manager of the account's region."""
+    if user.sees_whole_portfolio:
+        return True
+    return bool(
+        user.role == Role.REGIONAL_MANAGER
+        and user.region_id
+        and user.region_id == account.region_id
+    )
+
+
+def may_edit_account(user, account: Account, team_user_ids=None) -> bool:
+    """Owner, team and managers edit stages, the stage checklist and potential inputs.
+    `team_user_ids` saves a query when the caller has the team already."""
+    if account.owner_id == user.pk or manages(user, account):
+        return True
+    if team_user_ids is None:
+        return AccountTeamMember.objects.filter(account=account, user=user).exists()
+    return user.pk in team_user_ids
+
+
+def may_manage_team(user, account: Account) -> bool:
+    return account.owner_id == user.pk or manages(user, account)
+
+
+@transaction.atomic
+def check_stage_item(
+    account: Account, track: str, stage: str, item: str, *, done: bool, note: str = "", by=None
+) -> StageCheck:
+    """Tick (or untick) one thing a stage must prove, with a note on how it was proven.
+
+    History keeps each tick and each change of the note, under
+    `stage_check.<track>.<stage>.<item>`."""
+    if track not in StageTrack.values:
+        raise ValidationError(_("Unknown stage track %(track)s.") % {"track": track})
+    try:
+        keys = stages.item_keys(track, stage)
+    except KeyError:
+        raise ValidationError(_("Unknown stage %(stage)s.") % {"stage": stage}) from None
+    if item not in keys:
+        raise ValidationError(_("Unknown checklist item %(item)s.") % {"item": item})
+    note = note.strip()
+    check, _created = StageCheck.objects.get_or_create(
+        account=account, track=track, stage=stage, item=item
+    )
+    field = f"stage_check.{track}.{stage}.{item}"
+    record_change(account, field, _yes(check.done), _yes(done), by=by, reason=note)
+    if check.done == done and check.note != note:
+        record_change(account, f"{field}.note", check.note, note, by=by)
+    check.done, check.note = done, note
+    check.checked_by, check.checked_at = by, timezone.now()
+    check.save()
+    return check
+
+
+def _yes(done: bool) -> str:
+    return "done" if done else ""
+
+
+def stage_milestones() -> dict[tuple[str, str], list]:
+    """(track, stage) → its milestones: the company's own (StageMilestone rows) where it has
+    set any for that stage, else the defaults of stages.py. One query."""
+    own: dict[tuple[str, str], list] = {}
+    for row in StageMilestone.objects.all():
+        own.setdefault((row.track, row.stage), []).append(row)
+    out = {}
+    for track, track_stages in stages.TRACKS.items():
+        for stage in track_stages:
+            out[(track, stage.key)] = own.get((track, stage.key)) or list(stage.milestones)
+    return out
+
+
+@transaction.atomic
+def copy_default_milestones(*, replace: bool = False) -> int:
+    """Write the default milestones as company rows, in the active language, as a start
+    for the company's own; stages that already have rows are left alone unless `replace`."""
+    if replace:
+        StageMilestone.objects.all().delete()
+    have = set(StageMilestone.objects.values_list("track", "stage").distinct())
+    rows = [
+        StageMilestone(
+            track=track,
+            stage=stage.key,
+            order=order,
+            department=str(milestone.department),
+            when=str(milestone.when),
+            action=str(milestone.action),
+        )
+        for track, track_stages in stages.TRACKS.items()
+        for stage in track_stages
+        if (track, stage.key) not in have
+        for order, milestone in enumerate(stage.milestones, start=1)
+    ]
+    StageMilestone.objects.bulk_create(rows)
+    return len(rows)

@@ -1,12 +1,152 @@
+"""The portfolio dashboard and the what-if page.
+
+Both read the cached value analysis (kam.value.portfolio), already narrowed to what the
+user may see, and hand it to `charts` for the figures: a page costs a handful of small
+queries whatever the size of the portfolio, and never touches order lines.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from . import charts, services
+from .config import PolicyError, policy_from_dict
+from .forms import WEIGHT_LABELS, WhatIfForm, period_form
+from .models import TierConfig
+from .portfolio import analysis_for, data_span
+
+
+def owner_names(rows: list[dict]) -> dict[int, str]:
+    """Display names of the owners in `rows`, in one query."""
+    ids = {row["owner_id"] for row in rows if row.get("owner_id")}
+    if not ids:
+        return {}
+    return {user.pk: str(user) for user in get_user_model().objects.filter(pk__in=ids)}
+
+
+# ---------------------------------------------------------------- dashboard
 
 
 @login_required
 def dashboard(request):
-    return HttpResponse("dashboard")
+    span = data_span()
+    picker = period_form(request.GET)
+    period = picker.period()
+    analysis = analysis_for(request.user, period)
+    before = period.previous()
+    previous = analysis_for(request.user, before) if span.has_data_before(before.end) else None
+    tiers = charts.tier_summary(analysis)
+    false_kas = charts.false_key_accounts(analysis)
+    top = charts.top_net(analysis)
+    moves = charts.tier_moves(analysis, previous) if previous is not None else None
+    example_rows = [row for group in (moves.examples.values() if moves else []) for row in group]
+    owners = owner_names(false_kas.accounts + top + example_rows)
+    for row in false_kas.accounts + top + example_rows:
+        row["owner"] = owners.get(row["owner_id"], "")
+    context = {
+        "picker": picker,
+        "period": period,
+        "previous_period": before,
+        "whole_portfolio": request.user.sees_whole_portfolio,
+        "accounts_seen": analysis.accounts.height,
+        "headline": charts.headline(analysis),
+        "links": {
+            "all": charts.list_link(period, sort="-revenue"),
+            "net": charts.list_link(period, sort="-net_contribution"),
+            "profit": charts.list_link(period, sort="-gross_profit"),
+        },
+        "tiers": tiers,
+        "pyramid": charts.pyramid_option(tiers),
+        "pareto": charts.pareto_option(analysis),
+        "revenue_top_share": analysis.revenue_pareto.top_value_share,
+        "profit_top_share": analysis.profit_pareto.top_value_share,
+        "top_share": analysis.revenue_pareto.top_share,
+        "gauge": charts.gauge_option(analysis),
+        "trend": charts.trend_option(analysis),
+        "moves": moves,
+        "false_kas": false_kas,
+        "top_net": top,
+    }
+    return render(request, "value/dashboard.html", context)
+
+
+# ---------------------------------------------------------------- what-if
+
+
+def _starting_config(request, configs: list[TierConfig]) -> TierConfig | None:
+    """The configuration the form starts from: the one asked for, else the active one."""
+    wanted = request.POST.get("config") or request.GET.get("config")
+    for config in configs:
+        if wanted and str(config.pk) == wanted:
+            return config
+    return next((config for config in configs if config.is_active), None)
 
 
 @login_required
 def whatif(request):
-    return HttpResponse("what-if")
+    """Change weights and thresholds, see who would move between tiers, then save."""
+    if not request.user.can_steer_tiers:
+        raise PermissionDenied
+    span = data_span()
+    configs = list(TierConfig.objects.all())
+    start = _starting_config(request, configs)
+    try:
+        base = policy_from_dict(start.policy if start else None)
+    except PolicyError:
+        start, base = None, policy_from_dict(None)
+    saving = request.POST.get("action") == "save"
+    summary = None
+    if request.method == "POST":
+        form = WhatIfForm(request.POST, base=base, years=span.years, saving=saving)
+        if form.is_valid():
+            if saving:
+                return _save(request, form)
+            analysis = analysis_for(request.user, form.period())
+            result = services.preview(analysis, form.policy())
+            summary = charts.whatif_summary(
+                result,
+                analysis,
+                form.weights(),
+                {name: str(label) for name, label in WEIGHT_LABELS.items()},
+            )
+    else:
+        initial = WhatIfForm.initial_from(base, span.default_year)
+        form = WhatIfForm(initial=initial, base=base, years=span.years)
+    context = {
+        "form": form,
+        "configs": configs,
+        "start": start,
+        "summary": summary,
+        "errors": bool(form.errors),
+    }
+    partial = request.headers.get("HX-Request") == "true"
+    return render(request, "value/whatif_body.html" if partial else "value/whatif.html", context)
+
+
+def _save(request, form: WhatIfForm):
+    data = form.cleaned_data
+    config = services.save_tier_config(
+        data["name"],
+        form.policy(),
+        by=request.user,
+        activate=data["activate"],
+        note=data["note"],
+    )
+    if config.is_active:
+        text = _("Saved “%(name)s”; it is now the active configuration.")
+    else:
+        text = _("Saved “%(name)s”.")
+    messages.success(request, text % {"name": config.name})
+    target = f"{reverse('value:whatif')}?config={config.pk}"
+    if request.headers.get("HX-Request") == "true":
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = target
+        return response
+    return redirect(target)

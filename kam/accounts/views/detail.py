@@ -1,11 +1,715 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
+"""The account 360° page (/customers/<id>/), its chart data and its edits.
 
-from kam.accounts.models import Account
+Everything goes through Account.objects.visible_to(user): an account the user may not
+see answers 404, for the page, the chart data and every edit. Edits are small POST views
+that call a service (each keeps history) and redirect back to the section they came from;
+bad input shows the page again with the form's errors and changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from urllib.parse import urlencode
+
+import polars as pl
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kam.accounts import services, stages
+from kam.accounts.choices import RelationshipStage, SalesStage, StageTrack, TeamRole
+from kam.accounts.forms import (
+    ClearOverrideForm,
+    PotentialForm,
+    StageChangeForm,
+    StageCheckForm,
+    TeamAddForm,
+    TeamRemoveForm,
+    TierOverrideForm,
+)
+from kam.accounts.models import Account, AccountTeamMember
+from kam.core.history import history_of
+from kam.people.models import Contact
+from kam.sales.choices import CostCategory
+from kam.sales.models import AccountMonth
+from kam.value import portfolio
+from kam.value import services as value_services
+from kam.value.analytics.flags import FLAG_LABELS
+from kam.value.analytics.periods import Period, add_months
+from kam.value.analytics.pnl import waterfall
+from kam.value.analytics.scorecard import NOT_ASSESSED, QUADRANT_LABELS, posture
+from kam.value.choices import Tier
+from kam.value.forms import period_form
+from kam.web.formatting import exact_amount, percent, short_amount
+
+TREND_MONTHS = 36
+CONTACTS_SHOWN = 5
+
+MONEY, SHARE, COUNT, DAYS = "money", "share", "count", "days"
+METRICS = (
+    ("revenue", gettext_lazy("Revenue"), MONEY),
+    ("cost", gettext_lazy("Cost of goods"), MONEY),
+    ("gross_profit", gettext_lazy("Gross profit"), MONEY),
+    ("gross_margin", gettext_lazy("Gross margin"), SHARE),
+    ("discount_rate", gettext_lazy("Discount rate"), SHARE),
+    ("cash_collected", gettext_lazy("Cash collected"), MONEY),
+    ("days_to_pay", gettext_lazy("Days to pay"), DAYS),
+    ("receivables", gettext_lazy("Receivables at period end"), MONEY),
+    ("orders", gettext_lazy("Orders"), COUNT),
+    ("active_months", gettext_lazy("Months with purchases"), COUNT),
+    ("growth", gettext_lazy("Growth on the previous period"), SHARE),
+    ("return_rate", gettext_lazy("Return rate"), SHARE),
+    ("cost_to_serve", gettext_lazy("Cost to serve"), MONEY),
+    ("net_contribution", gettext_lazy("Net contribution"), MONEY),
+)
+
+EVIDENCE = {
+    "biggest_month_share": (gettext_lazy("Share of lifetime revenue in the biggest month"), SHARE),
+    "months_bought": (gettext_lazy("Months with purchases, ever"), COUNT),
+    "lifetime_orders": (gettext_lazy("Orders, ever"), COUNT),
+    "lifetime_revenue": (gettext_lazy("Revenue, ever"), MONEY),
+    "biggest_month_lines": (gettext_lazy("Order lines in the biggest month"), COUNT),
+    "revenue": (gettext_lazy("Revenue"), MONEY),
+    "orders_per_year": (gettext_lazy("Orders a year"), COUNT),
+    "gross_margin": (gettext_lazy("Gross margin"), SHARE),
+    "net_margin": (gettext_lazy("Net contribution as a share of revenue"), SHARE),
+    "discount_rate": (gettext_lazy("Discount rate"), SHARE),
+    "days_to_pay": (gettext_lazy("Days to pay"), DAYS),
+    "return_rate": (gettext_lazy("Return rate"), SHARE),
+    "cost_to_serve_rate": (gettext_lazy("Cost to serve as a share of revenue"), SHARE),
+    "collection_rate": (gettext_lazy("Share of revenue collected"), SHARE),
+    "receivables": (gettext_lazy("Receivables at period end"), MONEY),
+}
+
+HISTORY_FIELDS = ("tier", "computed_tier", "sales_stage", "relationship_stage")
+STAGE_LABELS = dict(SalesStage.choices) | dict(RelationshipStage.choices)
+TIER_LABELS = dict(Tier.choices)
+
+
+# ---------------------------------------------------------------- reading
 
 
 @login_required
 def account_detail(request, pk):
-    account = get_object_or_404(Account.objects.visible_to(request.user), pk=pk)
-    return HttpResponse(account.name)
+    account = _visible_account(request.user, pk)
+    return _render(request, account)
+
+
+@login_required
+def account_chart(request, pk):
+    """The monthly revenue and gross profit trend as data, for anyone who may see the page."""
+    account = _visible_account(request.user, pk)
+    period = period_from(request.GET)
+    months = trend(account, period)
+    return JsonResponse(
+        {
+            "account": {"id": account.pk, "code": account.code, "name": account.name},
+            "from": months[0].month.isoformat(),
+            "to": months[-1].month.isoformat(),
+            "months": [
+                {
+                    "month": f"{m.month:%Y-%m}",
+                    "revenue": str(m.revenue),
+                    "cost": str(m.cost),
+                    "gross_profit": str(m.gross_profit),
+                }
+                for m in months
+            ],
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _visible_account(user, pk) -> Account:
+    queryset = Account.objects.visible_to(user).select_related(
+        "region",
+        "owner",
+        "parent",
+        "referred_by",
+        "tier_state",
+        "tier_state__overridden_by",
+        "potential",
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def period_from(params) -> Period:
+    return period_form(params).period()
+
+
+@dataclass
+class TrendMonth:
+    month: date
+    revenue: Decimal = Decimal("0.00")
+    cost: Decimal = Decimal("0.00")
+
+    @property
+    def gross_profit(self) -> Decimal:
+        return self.revenue - self.cost
+
+
+def trend(account: Account, period: Period) -> list[TrendMonth]:
+    """The 36 months up to the period's end, months without purchases as zero. One query."""
+    first = add_months(period.last_month, 1 - TREND_MONTHS)
+    rows = AccountMonth.objects.filter(
+        account=account, month__gte=first, month__lte=period.end
+    ).values_list("month", "revenue", "cost")
+    found = {month: TrendMonth(month, revenue, cost) for month, revenue, cost in rows}
+    starts = [add_months(first, i) for i in range(TREND_MONTHS)]
+    return [found.get(start) or TrendMonth(start) for start in starts]
+
+
+# ---------------------------------------------------------------- the page
+
+
+def _render(request, account: Account, bound: dict | None = None, status: int = 200):
+    """The whole page; `bound` replaces the empty edit forms with ones that failed."""
+    user = request.user
+    picker = period_form(request.GET)
+    period = picker.period()
+    team = list(account.team.select_related("user").order_by("role", "user__username"))
+    team_ids = {member.user_id for member in team}
+    may_edit = services.may_edit_account(user, account, team_ids)
+    may_team = services.may_manage_team(user, account)
+    for member in team:
+        member.removable = may_team and not (
+            member.role == TeamRole.KAM and member.user_id == account.owner_id
+        )
+    changes = _history(account)
+    forms = _forms(account, may_edit=may_edit, may_team=may_team)
+    forms.update(bound or {})
+    months = trend(account, period)
+    analysis = portfolio.company(period).analysis
+    tracks = _tracks(account)
+    for track in tracks:
+        track["form"] = forms.get(track["form_key"])
+    context = {
+        "account": account,
+        "period": period,
+        "picker": picker,
+        "query": _query(request),
+        "tier": _tier(account, analysis),
+        "tier_history": [c for c in changes if c.field in ("tier", "computed_tier")],
+        "team": team,
+        "related": _related(user, account),
+        "value": _value(account, analysis),
+        "trend_option": _trend_option(months),
+        "tracks": tracks,
+        "stage_history": [c for c in changes if c.field.endswith("_stage")],
+        "contacts": _contacts(account),
+        "may_edit": may_edit,
+        "may_manage_team": may_team,
+        "may_steer_tiers": user.can_steer_tiers,
+        "forms": forms,
+    }
+    return render(request, "accounts/detail.html", context, status=status)
+
+
+def _query(request) -> str:
+    """The period part of the address, kept on links, form actions and redirects."""
+    kept = {k: request.GET[k] for k in ("year", "quarter") if request.GET.get(k)}
+    return f"?{urlencode(kept)}" if kept else ""
+
+
+def _forms(account: Account, *, may_edit: bool, may_team: bool) -> dict:
+    forms = {}
+    if may_edit:
+        forms["sales_stage"] = StageChangeForm(
+            track=StageTrack.SALES, initial={"stage": account.sales_stage}
+        )
+        forms["relationship_stage"] = StageChangeForm(
+            track=StageTrack.RELATIONSHIP, initial={"stage": account.relationship_stage}
+        )
+        forms["potential"] = PotentialForm.for_potential(getattr(account, "potential", None))
+    if may_team:
+        forms["team_add"] = TeamAddForm()
+    forms["override"] = TierOverrideForm(initial={"tier": _stored_tier(account)})
+    forms["clear_override"] = ClearOverrideForm()
+    return forms
+
+
+def _stored_tier(account: Account) -> str:
+    state = getattr(account, "tier_state", None)
+    return state.tier if state is not None else ""
+
+
+def _history(account: Account) -> list:
+    """The tier and stage moves of the account, newest first, in one query."""
+    changes = history_of(account).filter(field__in=HISTORY_FIELDS).select_related("changed_by")
+    out = []
+    for change in changes:
+        labels = TIER_LABELS if "tier" in change.field else STAGE_LABELS
+        change.old_label = labels.get(change.old_value, change.old_value)
+        change.new_label = labels.get(change.new_value, change.new_value)
+        out.append(change)
+    return out
+
+
+@dataclass
+class Related:
+    parent_visible: bool = False
+    referrer_visible: bool = False
+    subsidiaries: list = field(default_factory=list)
+    referrals: list = field(default_factory=list)
+
+
+def _related(user, account: Account) -> Related:
+    """Group, subsidiaries, referrer and referrals the user may open; one query. The group
+    and referrer are named even when the user may not open them: knowing a customer
+    belongs to a group is part of knowing the customer."""
+    linked = [pk for pk in (account.parent_id, account.referred_by_id) if pk]
+    rows = (
+        Account.objects.visible_to(user)
+        .filter(Q(parent=account) | Q(referred_by=account) | Q(pk__in=linked))
+        .exclude(pk=account.pk)
+        .only("id", "name", "code", "parent_id", "referred_by_id")
+        .order_by("name", "id")
+    )
+    related = Related()
+    for row in rows:
+        related.parent_visible |= row.pk == account.parent_id
+        related.referrer_visible |= row.pk == account.referred_by_id
+        if row.parent_id == account.pk:
+            related.subsidiaries.append(row)
+        if row.referred_by_id == account.pk:
+            related.referrals.append(row)
+    return related
+
+
+def _contacts(account: Account) -> dict:
+    contacts = Contact.objects.filter(account=account, deleted_at__isnull=True)
+    return {
+        "count": contacts.count(),
+        "names": list(contacts.order_by("name").values_list("name", "title")[:CONTACTS_SHOWN]),
+    }
+
+
+# ---------------------------------------------------------------- value
+
+
+def _row(frame: pl.DataFrame, account_id: int) -> dict | None:
+    rows = frame.filter(pl.col("account_id") == account_id).to_dicts()
+    return rows[0] if rows else None
+
+
+def _tier(account: Account, analysis) -> dict:
+    """The tier people see (the override if a manager set one) and what the data says."""
+    row = _row(analysis.tiers, account.pk) or {}
+    state = getattr(account, "tier_state", None)
+    computed = row.get("computed_tier") or row.get("tier") or (state and state.computed_tier)
+    override = state.override_tier if state is not None else ""
+    shown = override or computed or ""
+    return {
+        "key": shown,
+        "label": TIER_LABELS.get(shown, ""),
+        "computed": computed or "",
+        "computed_label": TIER_LABELS.get(computed or "", ""),
+        "overridden": bool(override),
+        "state": state,
+        "uncapped_label": TIER_LABELS.get(str(row.get("uncapped_tier") or ""), ""),
+        "capped_by": [
+            str(FLAG_LABELS.get(kind, kind)) for kind in row.get("capped_by_flags") or []
+        ],
+    }
+
+
+def _value(account: Account, analysis) -> dict:
+    metrics = _row(analysis.metrics, account.pk)
+    pnl = _row(analysis.pnl, account.pk)
+    card = _row(analysis.scorecard, account.pk) or {}
+    quadrant = card.get("quadrant") or NOT_ASSESSED
+    flags = [flag for flag in analysis.flags if flag.account_id == account.pk]
+    return {
+        "has_sales": metrics is not None and bool(metrics.get("revenue") or metrics.get("orders")),
+        "metrics": [
+            {"key": key, "label": label, "kind": kind, "value": (metrics or {}).get(key)}
+            for key, label, kind in METRICS
+        ],
+        "flags": [
+            {
+                "kind": flag.kind,
+                "label": flag.label,
+                "summary": flag.summary,
+                "evidence": [_evidence(item) for item in flag.evidence],
+            }
+            for flag in flags
+        ],
+        "scorecard": {
+            "current": card.get("current_score"),
+            "potential": card.get("potential_score"),
+            "headroom": card.get("headroom"),
+            "quadrant": quadrant,
+            "label": QUADRANT_LABELS[quadrant],
+            "posture": posture(quadrant),
+        },
+        "waterfall_option": _waterfall_option(pnl) if pnl else None,
+    }
+
+
+def _evidence(item: dict) -> dict:
+    label, kind = EVIDENCE.get(item["metric"], (item["metric"], COUNT))
+    return {
+        "label": label,
+        "value": _shown(item["value"], kind),
+        "op": {">=": "≥", "<=": "≤"}.get(item["op"], item["op"]),
+        "threshold": _shown(item["threshold"], kind),
+    }
+
+
+def _shown(value, kind: str) -> str:
+    if value is None:
+        return "–"
+    if kind == MONEY:
+        return exact_amount(value)
+    if kind == SHARE:
+        return percent(value)
+    if kind == DAYS:
+        return _("%(days)s days") % {"days": f"{float(value):.0f}"}
+    return f"{float(value):,.0f}" if float(value).is_integer() else f"{float(value):,.1f}"
+
+
+# ---------------------------------------------------------------- charts
+
+
+def _unit(largest: Decimal) -> tuple[Decimal, str]:
+    """Divide chart amounts by a unit people read (万/亿, K/M) and say it on the axis."""
+    chinese = (get_language() or "zh-hans").startswith("zh")
+    largest = abs(largest)
+    if chinese:
+        if largest >= Decimal(100_000_000):
+            return Decimal(100_000_000), _("¥100M (亿)")
+        if largest >= Decimal(10_000):
+            return Decimal(10_000), _("¥10K (万)")
+        return Decimal(1), _("¥")
+    if largest >= Decimal(1_000_000):
+        return Decimal(1_000_000), _("¥ million")
+    if largest >= Decimal(1_000):
+        return Decimal(1_000), _("¥ thousand")
+    return Decimal(1), _("¥")
+
+
+def _scaled(amount: Decimal, unit: Decimal) -> float:
+    return round(float(amount / unit), 2)
+
+
+def _quarter_link(month: date) -> str:
+    """A month's bar opens the account on that month's quarter."""
+    query = urlencode({"year": month.year, "quarter": (month.month - 1) // 3 + 1})
+    return f"?{query}#value-tab"
+
+
+def _trend_option(months: list[TrendMonth]) -> dict:
+    largest = max((max(m.revenue, abs(m.gross_profit)) for m in months), default=Decimal(0))
+    unit, unit_name = _unit(largest)
+    labels = [f"{m.month:%Y-%m}" for m in months]
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"data": [_("Revenue"), _("Gross profit")], "top": 0},
+        "grid": {"left": 50, "right": 16, "top": 40, "bottom": 40},
+        "xAxis": {"type": "category", "data": labels},
+        "yAxis": {"type": "value", "name": unit_name},
+        "series": [
+            {
+                "name": _("Revenue"),
+                "type": "bar",
+                "data": [
+                    {"value": _scaled(m.revenue, unit), "link": _quarter_link(m.month)}
+                    for m in months
+                ],
+            },
+            {
+                "name": _("Gross profit"),
+                "type": "line",
+                "smooth": True,
+                "data": [_scaled(m.gross_profit, unit) for m in months],
+            },
+        ],
+    }
+
+
+TOTAL_COLOUR, MINUS_COLOUR, LOSS_COLOUR = "#1d5fa8", "#c0504d", "#b4232a"
+
+
+def _waterfall_option(row: dict) -> dict:
+    """Bars from list-price revenue down to net contribution: totals from zero, each cost a
+    drop. A transparent base bar under each step, stacked with stackStrategy "all", so a
+    loss below zero is drawn as well as a profit."""
+    categories = dict(CostCategory.choices)
+    steps = waterfall(row)
+    largest = max((abs(step["amount"]) for step in steps), default=Decimal(0))
+    unit, unit_name = _unit(largest)
+    labels, bases, bars = [], [], []
+    running = Decimal(0)
+    for step in steps:
+        amount = step["amount"]
+        label = str(categories.get(step["label"], step["label"]))
+        if step["kind"] == "total":
+            low, high, running = min(0, amount), max(0, amount), amount
+            colour = TOTAL_COLOUR if amount >= 0 else LOSS_COLOUR
+        else:
+            low, high = sorted((running - amount, running))
+            running -= amount
+            colour = MINUS_COLOUR
+            label = f"− {label}"
+        labels.append(label)
+        bases.append(_scaled(low, unit))
+        shown = short_amount(amount if step["kind"] == "total" else -amount, get_language() or "")
+        bars.append(
+            {
+                "value": _scaled(high - low, unit),
+                "itemStyle": {"color": colour},
+                "label": {
+                    "show": step["kind"] == "total" or abs(amount) * 20 >= largest,
+                    "position": "top",
+                    "formatter": shown,
+                },
+                "tooltip": {"formatter": f"{label}: {exact_amount(amount)}"},
+            }
+        )
+    return {
+        "tooltip": {"trigger": "item"},
+        "grid": {"left": 50, "right": 16, "top": 30, "bottom": 80},
+        "xAxis": {
+            "type": "category",
+            "data": labels,
+            "axisLabel": {"interval": 0, "rotate": 30},
+        },
+        "yAxis": {"type": "value", "name": unit_name},
+        "series": [
+            {
+                "type": "bar",
+                "stack": "pnl",
+                "stackStrategy": "all",
+                "silent": True,
+                "itemStyle": {"color": "transparent"},
+                "tooltip": {"show": False},
+                "data": bases,
+            },
+            {"type": "bar", "stack": "pnl", "stackStrategy": "all", "data": bars},
+        ],
+    }
+
+
+# ---------------------------------------------------------------- stages
+
+
+def _tracks(account: Account) -> list[dict]:
+    """Both stage tracks as progress lines: each stage with its state, what it must prove
+    (ticked per account) and its milestones. Two queries whatever the number of stages."""
+    checks = {
+        (c.track, c.stage, c.item): c for c in account.stage_checks.select_related("checked_by")
+    }
+    milestones = services.stage_milestones()
+    current = {
+        StageTrack.SALES: account.sales_stage,
+        StageTrack.RELATIONSHIP: account.relationship_stage,
+    }
+    out = []
+    for track, track_stages in stages.TRACKS.items():
+        keys = [s.key for s in track_stages]
+        position = keys.index(current[track]) if current[track] in keys else 0
+        rows = []
+        for index, stage in enumerate(track_stages):
+            items = []
+            for item in stage.checklist:
+                check = checks.get((track, stage.key, item.key))
+                items.append({"key": item.key, "label": item.label, "check": check})
+            rows.append(
+                {
+                    "key": stage.key,
+                    "number": index + 1,
+                    "label": STAGE_LABELS[stage.key],
+                    "state": "done"
+                    if index < position
+                    else "current"
+                    if index == position
+                    else "todo",
+                    "proves": stage.proves,
+                    "items": items,
+                    "done": sum(1 for i in items if i["check"] and i["check"].done),
+                    "milestones": milestones[(track, stage.key)],
+                }
+            )
+        out.append(
+            {
+                "key": track,
+                "dom_id": f"{track}-stages",
+                "label": StageTrack(track).label,
+                "current": STAGE_LABELS[current[track]],
+                "stages": rows,
+                "form_key": f"{track}_stage",
+            }
+        )
+    return out
+
+
+# ---------------------------------------------------------------- edits
+
+
+def _editable_account(request, pk) -> Account:
+    """404 for those who may not see the account, 403 for those who see but may not edit."""
+    account = _visible_account(request.user, pk)
+    if not services.may_edit_account(request.user, account):
+        raise PermissionDenied
+    return account
+
+
+def _back(request, account: Account, section: str):
+    url = reverse("accounts:detail", args=[account.pk])
+    return redirect(f"{url}{_query(request)}#{section}")
+
+
+def _failed(request, account: Account, key: str, form, error: ValidationError | None = None):
+    if error is not None:
+        form.add_error(None, error)
+    return _render(request, account, {key: form}, status=400)
+
+
+@login_required
+@require_POST
+def change_stage(request, pk, track):
+    account = _editable_account(request, pk)
+    if track not in StageTrack.values:
+        raise PermissionDenied
+    form = StageChangeForm(request.POST, track=track)
+    key = f"{track}_stage"
+    if not form.is_valid():
+        return _failed(request, account, key, form)
+    change = (
+        services.change_sales_stage
+        if track == StageTrack.SALES
+        else services.change_relationship_stage
+    )
+    try:
+        change(
+            account, form.cleaned_data["stage"], by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as error:
+        return _failed(request, account, key, form, error)
+    return _back(request, account, "stages-tab")
+
+
+@login_required
+@require_POST
+def check_item(request, pk):
+    account = _editable_account(request, pk)
+    form = StageCheckForm(request.POST)
+    if not form.is_valid():
+        return _failed(request, account, "check", form)
+    data = form.cleaned_data
+    try:
+        services.check_stage_item(
+            account,
+            data["track"],
+            data["stage"],
+            data["item"],
+            done=data["done"],
+            note=data["note"],
+            by=request.user,
+        )
+    except ValidationError as error:
+        return _failed(request, account, "check", form, error)
+    return _back(request, account, f"check-{data['track']}-{data['stage']}")
+
+
+@login_required
+@require_POST
+def set_potential(request, pk):
+    account = _editable_account(request, pk)
+    form = PotentialForm(request.POST)
+    if not form.is_valid():
+        return _failed(request, account, "potential", form)
+    try:
+        value_services.set_potential(account, by=request.user, **form.values())
+    except ValidationError as error:
+        return _failed(request, account, "potential", form, error)
+    return _back(request, account, "scorecard")
+
+
+def _steerable_account(request, pk) -> Account:
+    account = _visible_account(request.user, pk)
+    if not request.user.can_steer_tiers:
+        raise PermissionDenied
+    return account
+
+
+@login_required
+@require_POST
+def override_tier(request, pk):
+    account = _steerable_account(request, pk)
+    form = TierOverrideForm(request.POST)
+    if not form.is_valid():
+        return _failed(request, account, "override", form)
+    try:
+        value_services.override_tier(
+            account, form.cleaned_data["tier"], reason=form.cleaned_data["reason"], by=request.user
+        )
+    except ValidationError as error:
+        return _failed(request, account, "override", form, error)
+    return _back(request, account, "account-header")
+
+
+@login_required
+@require_POST
+def clear_override(request, pk):
+    account = _steerable_account(request, pk)
+    form = ClearOverrideForm(request.POST)
+    if not form.is_valid():
+        return _failed(request, account, "clear_override", form)
+    value_services.clear_override(account, reason=form.cleaned_data["reason"], by=request.user)
+    return _back(request, account, "account-header")
+
+
+def _team_account(request, pk) -> Account:
+    account = _visible_account(request.user, pk)
+    if not services.may_manage_team(request.user, account):
+        raise PermissionDenied
+    return account
+
+
+@login_required
+@require_POST
+def team_add(request, pk):
+    account = _team_account(request, pk)
+    form = TeamAddForm(request.POST)
+    if not form.is_valid():
+        return _failed(request, account, "team_add", form)
+    data = form.cleaned_data
+    try:
+        services.add_to_team(
+            account, data["user"], data["role"], department=data["department"], by=request.user
+        )
+    except ValidationError as error:
+        return _failed(request, account, "team_add", form, error)
+    return _back(request, account, "team")
+
+
+@login_required
+@require_POST
+def team_remove(request, pk):
+    account = _team_account(request, pk)
+    form = TeamRemoveForm(request.POST)
+    member = None
+    if form.is_valid():
+        member = (
+            AccountTeamMember.objects.filter(account=account, pk=form.cleaned_data["member"])
+            .select_related("user")
+            .first()
+        )
+    problem = ""
+    if member is None:
+        problem = _("That person is not on this account's team.")
+    elif member.role == TeamRole.KAM and member.user_id == account.owner_id:
+        problem = _("The owner stays on the team; hand the account over first.")
+    if problem:
+        return _render(request, account, {"team_error": problem}, status=400)
+    services.remove_team_member(account, member.user, member.role, by=request.user)
+    return _back(request, account, "team")

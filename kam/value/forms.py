@@ -1,0 +1,240 @@
+"""The period picker and the what-if settings form.
+
+The what-if form shows what a director thinks in — weights as parts of 100, tier shares
+and growth as percentages, thresholds in yuan — and turns them into a Policy; a setting
+that cannot make sense (a negative weight, gold above diamond, shares over 100%) is an
+error on the form, and nothing is previewed or saved.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .analytics.periods import Period
+from .analytics.policy import Policy, TierPolicy, ValuePolicy
+
+QUARTERS = [("", _("Whole year"))] + [(str(q), f"Q{q}") for q in range(1, 5)]
+
+WEIGHT_LABELS = {
+    "revenue": _("Revenue"),
+    "gross_profit": _("Gross profit"),
+    "cash_collected": _("Cash collected"),
+    "orders": _("Orders"),
+    "net_contribution": _("Net contribution"),
+    "growth": _("Growth on the previous period"),
+    "active_months": _("Months with purchases"),
+}
+
+
+class PeriodForm(forms.Form):
+    """Year (and optionally quarter) to look at; anything unreadable falls back to the
+    default year."""
+
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, choices=())
+    quarter = forms.TypedChoiceField(
+        label=_("Quarter"), coerce=int, choices=QUARTERS, required=False, empty_value=None
+    )
+
+    def __init__(self, data=None, *, years: list[int], default_year: int):
+        super().__init__(data)
+        self.fields["year"].choices = [(y, str(y)) for y in sorted(years, reverse=True)]
+        self.default_year = default_year
+        if data is None or "year" not in data:
+            self.data = {"year": default_year}
+            self.is_bound = True
+
+    def period(self) -> Period:
+        if not self.is_valid():
+            return Period.year(self.default_year)
+        year, quarter = self.cleaned_data["year"], self.cleaned_data["quarter"]
+        return Period.quarter(year, quarter) if quarter else Period.year(year)
+
+
+def period_form(params) -> PeriodForm:
+    """The period picker every page shares: the years with data, last whole year first."""
+    from .portfolio import data_span
+
+    span = data_span()
+    return PeriodForm(params or None, years=span.years, default_year=span.default_year)
+
+
+def _percent_field(label, *, help_text="", minimum=0, maximum=100):
+    return forms.DecimalField(
+        label=label,
+        help_text=help_text,
+        min_value=minimum,
+        max_value=maximum,
+        max_digits=7,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+
+
+def _money_field(label, help_text):
+    return forms.DecimalField(
+        label=label,
+        help_text=help_text,
+        min_value=0,
+        max_digits=18,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+
+
+class WhatIfForm(forms.Form):
+    """Weights of the value score and the tier rules, plus an optional name to save under."""
+
+    year = forms.TypedChoiceField(label=_("Period"), coerce=int, choices=())
+    method = forms.ChoiceField(
+        label=_("Tiers by"),
+        choices=[
+            ("percentile", _("Rank in the portfolio (percentile)")),
+            ("absolute", _("Annual revenue (absolute amounts)")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    diamond_share = _percent_field(
+        _("Diamond: share of accounts at the top (%)"),
+        help_text=_("By value score, among accounts that bought."),
+    )
+    gold_share = _percent_field(
+        _("Gold: share of accounts after diamond (%)"),
+        help_text=_("Counted after the diamond accounts."),
+    )
+    diamond_threshold = _money_field(
+        _("Diamond: annual revenue from (¥)"), _("Used when tiers go by annual revenue.")
+    )
+    gold_threshold = _money_field(
+        _("Gold: annual revenue from (¥)"), _("Used when tiers go by annual revenue.")
+    )
+    strategic_potential = forms.DecimalField(
+        label=_("Strategic: potential score from"),
+        help_text=_("0 to 1; the scorecard's potential score."),
+        min_value=0,
+        max_value=1,
+        max_digits=5,
+        decimal_places=3,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    strategic_growth = _percent_field(
+        _("Strategic: or revenue growth from (%)"), minimum=-100, maximum=10000
+    )
+    strategic_revenue_quantile = _percent_field(
+        _("… with revenue at least the percentile"),
+        help_text=_("50 = the median of accounts that bought."),
+    )
+
+    name = forms.CharField(label=_("Save as"), max_length=100, required=False)
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    activate = forms.BooleanField(label=_("Make it the active configuration"), required=False)
+
+    def __init__(self, *args, base: Policy, years: list[int], saving: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.base = base
+        self.saving = saving
+        self.fields["year"].choices = [(y, str(y)) for y in sorted(years, reverse=True)]
+        # the defaults, then whatever the base weighs, then the optional extras
+        self.weight_names = list(
+            dict.fromkeys([*ValuePolicy().weights, *base.value.weights, *WEIGHT_LABELS])
+        )
+        for name in self.weight_names:
+            self.fields[f"weight_{name}"] = forms.DecimalField(
+                label=WEIGHT_LABELS.get(name, name),
+                min_value=0,
+                max_digits=9,
+                decimal_places=4,
+                required=False,
+                widget=forms.NumberInput(attrs={"step": "any", "min": "0", "inputmode": "decimal"}),
+            )
+
+    @classmethod
+    def initial_from(cls, policy: Policy, year: int) -> dict:
+        """The form's starting values for `policy`: weights as parts of 100, shares in %."""
+        rules = policy.tiers
+        weights = policy.value.weights
+        total = sum(weights.values()) or 1
+        return {
+            "year": year,
+            "method": rules.method,
+            "diamond_share": _hundred(rules.diamond_share),
+            "gold_share": _hundred(rules.gold_share),
+            "diamond_threshold": rules.diamond_threshold,
+            "gold_threshold": rules.gold_threshold,
+            "strategic_potential": Decimal(str(rules.strategic_potential)),
+            "strategic_growth": _hundred(rules.strategic_growth),
+            "strategic_revenue_quantile": _hundred(rules.strategic_revenue_quantile),
+        } | {f"weight_{name}": _hundred(w / total) for name, w in weights.items()}
+
+    def weight_fields(self):
+        return [self[f"weight_{name}"] for name in self.weight_names]
+
+    def weights(self) -> dict[str, float]:
+        """Weights scaled to add up to 1, as typed (30/30/20/10/10 or 3/3/2/1/1 alike)."""
+        typed = {
+            name: float(self.cleaned_data.get(f"weight_{name}") or 0) for name in self.weight_names
+        }
+        total = sum(typed.values())
+        return {name: round(w / total, 6) for name, w in typed.items() if w > 0}
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        if sum(float(data.get(f"weight_{name}") or 0) for name in self.weight_names) <= 0:
+            raise forms.ValidationError(
+                _("Give at least one metric a weight above zero: the value score needs one.")
+            )
+        if data["method"] == "percentile":
+            if data["diamond_share"] + data["gold_share"] > 100:
+                raise forms.ValidationError(
+                    _("The diamond and gold shares add up to more than 100 (percent of accounts).")
+                )
+        else:
+            diamond, gold = data["diamond_threshold"], data["gold_threshold"]
+            if gold <= 0:
+                self.add_error("gold_threshold", _("The gold threshold must be above zero."))
+            if diamond <= gold:
+                self.add_error(
+                    "diamond_threshold",
+                    _("The diamond threshold must be above the gold threshold."),
+                )
+        if self.saving and not data.get("name", "").strip():
+            self.add_error("name", _("Give the configuration a name to save it under."))
+        return data
+
+    def period(self) -> Period:
+        return Period.year(self.cleaned_data["year"])
+
+    def policy(self) -> Policy:
+        """The base policy with these weights and tier rules; call after is_valid()."""
+        data = self.cleaned_data
+        tiers = TierPolicy(
+            method=data["method"],
+            diamond_share=_fraction(data["diamond_share"]),
+            gold_share=_fraction(data["gold_share"]),
+            diamond_threshold=data["diamond_threshold"],
+            gold_threshold=data["gold_threshold"],
+            strategic_potential=float(data["strategic_potential"]),
+            strategic_growth=_fraction(data["strategic_growth"]),
+            strategic_revenue_quantile=_fraction(data["strategic_revenue_quantile"]),
+        )
+        return dataclasses.replace(
+            self.base, value=ValuePolicy(weights=self.weights()), tiers=tiers
+        )
+
+
+def _hundred(fraction: float) -> Decimal:
+    """0.03 → 3, 0.3 → 30, 0.125 → 12.5: what a person types for a share."""
+    value = (Decimal(str(fraction)) * 100).quantize(Decimal("0.01"))
+    return value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
+
+
+def _fraction(hundredths: Decimal) -> float:
+    """3 → 0.03, exactly as a person would write the fraction (no 0.030000000000000002)."""
+    return float(Decimal(hundredths) / 100)
