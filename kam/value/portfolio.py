@@ -9,9 +9,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
+import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 import polars as pl
 from django.db import connection
@@ -31,6 +34,11 @@ KEEP = 6
 
 _cache: OrderedDict[tuple, Computed] = OrderedDict()
 _policies: dict[str, Policy] = {}
+KEEP_NARROWED = 64
+"""Narrowed analyses kept per process: one per user and period in use."""
+_narrowed: OrderedDict[tuple, Analysis] = OrderedDict()
+_derived: dict[tuple, tuple[tuple[weakref.ref, ...], object]] = {}
+T = TypeVar("T")
 _lock = threading.Lock()
 
 
@@ -41,7 +49,8 @@ class Computed:
     analysis: Analysis
     months: pl.DataFrame
     team: pl.DataFrame
-    stamps: tuple = ()
+    key: tuple = ()
+    """The cache key: database, data stamps, period and policy (empty when not cached)."""
 
 
 def company(period: Period, policy: Policy | None = None) -> Computed:
@@ -63,7 +72,7 @@ def company(period: Period, policy: Policy | None = None) -> Computed:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    computed = dataclasses.replace(compute(period, policy), stamps=key[2])
+    computed = dataclasses.replace(compute(period, policy), key=key)
     with _lock:
         _cache[key] = computed
         while len(_cache) > KEEP:
@@ -89,23 +98,60 @@ def _active_policy(value_stamp: str) -> Policy:
 
 def analysis_for(user, period: Period, policy: Policy | None = None) -> Analysis:
     """What `user` may see of the analysis: every account for the portfolio roles, else
-    their accounts, with Pareto and health over those (see analytics.analysis.restrict)."""
+    their accounts, with Pareto and health over those (see analytics.analysis.restrict).
+
+    A narrowed analysis is kept too, per state of the data and per what decides the
+    user's scope (role, region, account teams — a team change changes the value stamp),
+    so a KAM's second page costs no more than the boss's.
+    """
     computed = company(period, policy)
     if user is not None and getattr(user, "sees_whole_portfolio", False):
         return computed.analysis
-    return narrowed(computed, _visible_ids(user, computed.stamps))
+    if not computed.key or user is None:
+        return narrowed(computed, loaders.visible_ids(user))
+    key = (computed.key, _scope_of(user))
+    with _lock:
+        if key in _narrowed:
+            _narrowed.move_to_end(key)
+            return _narrowed[key]
+    analysis = narrowed(computed, loaders.visible_ids(user))
+    with _lock:
+        _narrowed[key] = analysis
+        while len(_narrowed) > KEEP_NARROWED:
+            _narrowed.popitem(last=False)
+    return analysis
 
 
-def _visible_ids(user, stamps: tuple) -> pl.Series:
-    """The user's account ids, asked once per request and state of the data (a page may
-    look at two periods): kept on the user object, which Django makes for every request."""
-    if user is None or not stamps:
-        return loaders.visible_ids(user)
-    memo = getattr(user, "_kam_visible_ids", None)
-    if memo is None or memo[0] != stamps:
-        memo = (stamps, loaders.visible_ids(user))
-        user._kam_visible_ids = memo
-    return memo[1]
+def _scope_of(user) -> tuple:
+    """What `Account.objects.visible_to` decides by, besides the accounts' own data."""
+    return (
+        user.pk,
+        getattr(user, "role", None),
+        getattr(user, "region_id", None),
+        user.is_active,
+        user.is_superuser,
+        user.is_authenticated,
+    )
+
+
+def derived(analysis: Analysis, name: str, build: Callable[[], T], *, also=None) -> T:
+    """Something a page builds from an analysis (the list's joined table, the dashboard's
+    figures), kept for as long as that analysis object — and `also`, a second analysis it
+    was built from — live in the caches above."""
+    sources = (analysis,) if also is None else (analysis, also)
+    key = (*map(id, sources), name)
+    with _lock:
+        entry = _derived.get(key)
+        if entry is not None and all(
+            ref() is src for ref, src in zip(entry[0], sources, strict=True)
+        ):
+            return entry[1]
+    value = build()
+    with _lock:
+        _derived[key] = (tuple(weakref.ref(src) for src in sources), value)
+    for source in sources:
+        weakref.finalize(source, _derived.pop, key, None)
+    return value
 
 
 def narrowed(computed: Computed, account_ids: pl.Series) -> Analysis:
@@ -116,6 +162,8 @@ def clear() -> None:
     with _lock:
         _cache.clear()
         _policies.clear()
+        _narrowed.clear()
+        _derived.clear()
     with _spans_lock:
         _spans.clear()
 

@@ -8,7 +8,6 @@ so the number of queries does not grow with the rows shown or the data's size.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,6 +22,7 @@ from kam.accounts import listing
 from kam.accounts.choices import RelationshipStage, SalesStage
 from kam.accounts.exports import accounts_xlsx
 from kam.accounts.models import Account, Region
+from kam.value import portfolio
 from kam.value.analytics.analysis import Analysis
 from kam.value.analytics.flags import FLAG_KINDS, FLAG_LABELS
 from kam.value.analytics.periods import Period
@@ -58,23 +58,9 @@ class Selection:
     first_data_year: int | None
 
 
-_shared: dict[int, tuple[weakref.ref, listing.AccountList]] = {}
-
-
-def account_list_of(analysis: Analysis, shared: bool) -> listing.AccountList:
-    """The list of an analysis. The company-wide analysis is one cached object that
-    every portfolio user gets, so its list (joined, sort orders) is kept alongside it
-    for as long as the analysis cache keeps it; a narrowed analysis is new each time."""
-    if not shared:
-        return _build(analysis)
-    key = id(analysis)
-    entry = _shared.get(key)
-    if entry is not None and entry[0]() is analysis:
-        return entry[1]
-    built = _build(analysis)
-    _shared[key] = (weakref.ref(analysis), built)
-    weakref.finalize(analysis, _shared.pop, key, None)
-    return built
+def account_list_of(analysis: Analysis) -> listing.AccountList:
+    """The list of an analysis (joined table, sort orders), built once per cached analysis."""
+    return portfolio.derived(analysis, "account list", lambda: _build(analysis))
 
 
 def _build(analysis: Analysis) -> listing.AccountList:
@@ -85,7 +71,7 @@ def _build(analysis: Analysis) -> listing.AccountList:
 def _select(request) -> Selection:
     year = chosen_year(request.GET)
     analysis = analysis_for(request.user, Period.year(year))
-    accounts = account_list_of(analysis, shared=request.user.sees_whole_portfolio)
+    accounts = account_list_of(analysis)
     years = analysis.health_by_year.get_column("year")
     first = int(years.min()) if len(years) else None
     return Selection(year, listing.Filters.from_params(request.GET), accounts, first)
