@@ -108,3 +108,17 @@ def test_a_new_account_is_seen_without_rebuilding_the_rollup_copy(sales):
     analysis = services.run_analysis(YEAR)
     assert "K3" in analysis.accounts.get_column("code").to_list()
     assert rollup.stat().st_mtime_ns == built
+
+
+def test_a_kam_joining_a_team_sees_the_account_on_the_next_page(sales, owner_kam, boss):
+    from kam.accounts import services as account_services
+    from kam.accounts.choices import TeamRole
+    from kam.accounts.models import Account
+
+    before = portfolio.analysis_for(owner_kam, YEAR)
+    assert portfolio.analysis_for(owner_kam, YEAR) is before  # kept between pages
+    k2 = Account.objects.get(code="K2")
+    account_services.add_team_member(k2, owner_kam, TeamRole.TECHNICAL_LEAD)
+    after = portfolio.analysis_for(owner_kam, YEAR)
+    assert k2.pk in after.metrics.get_column("account_id").to_list()
+    assert k2.pk not in before.metrics.get_column("account_id").to_list()
