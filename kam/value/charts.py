@@ -444,7 +444,9 @@ def tier_moves(current: Analysis, previous: Analysis, limit: int = 10) -> TierMo
 
     def positions(analysis: Analysis, name: str) -> pl.DataFrame:
         tier = pl.col("tier").cast(pl.String).replace_strict(TIERS, range(len(TIERS)))
-        return analysis.tiers.select("account_id", tier.cast(pl.Int8).alias(name))
+        # no sales in the period (no score): 'not active' there, whatever tier it holds
+        ranked = pl.when(pl.col("score").is_not_null()).then(tier).otherwise(not_ranked)
+        return analysis.tiers.select("account_id", ranked.cast(pl.Int8).alias(name))
 
     paired = (
         positions(current, "to_tier")

@@ -17,7 +17,7 @@ from .periods import Period
 from .pnl import TeamPnl, account_pnl, costs_by_category, team_pnl
 from .policy import Policy
 from .scorecard import potential_scores, scorecard
-from .tiers import assign_tiers, value_scores
+from .tiers import assign_tiers, value_scores, with_unscored
 
 RANKED = ("revenue", "gross_profit", "cash_collected", "orders")
 """The single metrics of M1.1 (按单一指标): 销售额, 利润, 回款, 交易次数."""
@@ -64,6 +64,7 @@ def analyze(
     potentials = potential_scores(potential, policy)
     flags = flag_accounts(metrics, months, period, policy)
     tiers = assign_tiers(metrics, policy, scores=scores, flags=flags, potential=potentials)
+    tiers = with_unscored(tiers, accounts.get_column("account_id"), policy, potentials)
     pnl = account_pnl(metrics, costs_by_category(costs, period))
     return Analysis(
         period=period,

@@ -120,6 +120,47 @@ def assign_tiers(
     )
 
 
+def with_unscored(
+    tiers: pl.DataFrame,
+    account_ids: pl.Series,
+    policy: Policy | None = None,
+    potential: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """`tiers` plus a row for every account in `account_ids` that has none: accounts that
+    bought nothing in the period or the one before (a prospect, a dormant customer). They
+    can't be diamond or gold — value is shown, not promised — but a prospect whose
+    potential reaches strategic_potential is strategic, which is the point of 战略客户.
+    Their score is null, so percentile cuts over the scored accounts are unchanged."""
+    policy = policy or Policy()
+    missing = (
+        pl.DataFrame({"account_id": account_ids.cast(pl.Int64)})
+        .unique()
+        .join(tiers.select("account_id"), on="account_id", how="anti")
+    )
+    if missing.is_empty():
+        return tiers
+    promising = pl.col("potential_score") >= policy.tiers.strategic_potential
+    tier = (
+        pl.when(promising.fill_null(False))
+        .then(pl.lit(STRATEGIC))
+        .otherwise(pl.lit(ORDINARY))
+        .cast(_TIER_TYPE)
+    )
+    rest = (
+        missing.join(_potential(potential), on="account_id", how="left")
+        .with_columns(
+            score=pl.lit(None, dtype=tiers.schema["score"]),
+            flags=pl.lit([], dtype=tiers.schema["flags"]),
+            uncapped_tier=tier,
+            tier=tier,
+            capped_by_flags=pl.lit([], dtype=tiers.schema["capped_by_flags"]),
+        )
+        .select(tiers.columns)
+        .cast(dict(tiers.schema))
+    )
+    return pl.concat([tiers, rest])
+
+
 def _potential(potential: pl.DataFrame | None) -> pl.DataFrame:
     schema = {"account_id": pl.Int64, "potential_score": pl.Float64}
     if potential is None:
@@ -196,6 +237,16 @@ def what_if(metrics: pl.DataFrame, current_tiers: pl.DataFrame, new_policy: Poli
     )
     before = current_tiers.select(
         "account_id", pl.col("tier").alias("from_tier"), pl.col("score").alias("score_before")
+    )
+    after = new.select(
+        "account_id", pl.col("tier").alias("to_tier"), pl.col("score").alias("score_after")
+    )
+    unscored = current_tiers.filter(pl.col("score").is_null())
+    new = with_unscored(
+        new,
+        unscored.get_column("account_id"),
+        new_policy,
+        unscored.select("account_id", "potential_score"),
     )
     after = new.select(
         "account_id", pl.col("tier").alias("to_tier"), pl.col("score").alias("score_after")

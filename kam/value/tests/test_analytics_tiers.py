@@ -19,6 +19,7 @@ from kam.value.analytics.tiers import (
     assign_tiers,
     value_scores,
     what_if,
+    with_unscored,
 )
 
 D = Decimal
@@ -335,3 +336,20 @@ def test_what_if_with_the_same_policy_moves_nobody():
     result = what_if(metrics, current, Policy())
     assert result.moves.is_empty()
     assert result.tiers.equals(current)
+
+
+def test_accounts_without_sales_get_a_tier_of_their_own_and_change_nobody_elses():
+    scored = assign_tiers(
+        metrics_frame([{"account_id": i, "revenue": 1000 * i, "orders": i} for i in range(1, 11)])
+    )
+    potential = pl.DataFrame(
+        {"account_id": [20, 21], "potential_score": [0.95, 0.1]},
+        schema={"account_id": pl.Int64, "potential_score": pl.Float64},
+    )
+    ids = pl.Series([*range(1, 11), 20, 21, 22])
+    tiers = with_unscored(scored, ids, Policy(), potential)
+    tier = dict(tiers.select("account_id", pl.col("tier").cast(str)).iter_rows())
+    assert tier[20] == STRATEGIC  # a prospect with high potential: 战略客户
+    assert tier[21] == ORDINARY and tier[22] == ORDINARY
+    assert tiers.filter(pl.col("account_id") >= 20).get_column("score").null_count() == 3
+    assert tiers.filter(pl.col("account_id") < 20).equals(scored)

@@ -44,7 +44,9 @@ def test_an_import_after_an_analysis_is_in_the_next_analysis(sales, tmp_path):
 
     assert versions.stamps()[versions.ROLLUP] != stamp
     assert _revenue(services.run_analysis(YEAR), "K1") == Decimal("1250.00")
-    assert not snapshot.path_for("rollup", stamp).exists()  # the stale copy made way for the new one
+    assert not snapshot.path_for(
+        "rollup", stamp
+    ).exists()  # the stale copy made way for the new one
 
 
 def test_the_snapshot_holds_what_the_database_holds(sales):
