@@ -8,9 +8,7 @@ from kam.core import versions
 
 
 class Command(BaseCommand):
-    help = _(
-        "Rebuild every cached analysis and snapshot on next use (after changing data by hand)."
-    )
+    help = "Rebuild every cached analysis and snapshot on next use (after changing data by hand)."
 
     def handle(self, *args, **options):
         versions.bump(versions.ROLLUP, versions.VALUE)
