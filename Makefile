@@ -6,7 +6,7 @@ KAM := $(BIN)/kam
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup system-packages lint messages assets serve clean
+.PHONY: run test setup system-packages browser-packages lint messages assets serve clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,12 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 # Debian packages kam needs: gettext compiles the translations.
 system-packages:
 	@command -v msgfmt >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq gettext; }
+
+# Debian's Chromium and Chinese fonts for the browser tests (kam/web/tests/browser);
+# Playwright drives /usr/bin/chromium, it never downloads a browser of its own.
+browser-packages:
+	@{ [ -x /usr/bin/chromium ] && dpkg -s fonts-noto-cjk >/dev/null 2>&1; } || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
 
 messages: system-packages $(VENV)/.installed
 	cd kam && ../$(KAM) compilemessages -v 0
@@ -46,7 +52,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: setup
+test: setup browser-packages
 	$(BIN)/ruff check .
 	$(KAM) makemigrations --check --dry-run
 	env -u DATABASE_URL $(BIN)/pytest -q

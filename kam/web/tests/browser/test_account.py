@@ -1,0 +1,102 @@
+"""The account 360° page in both languages, and a tier override by the director that shows
+up in the tier history and in the list."""
+
+from __future__ import annotations
+
+import uuid
+
+from .conftest import translated
+
+CHARTS = ("#trend-chart", "#waterfall-chart")
+
+
+def open_from_list(tab, code: str) -> None:
+    """Find the account the way a user does: search the list, click its name."""
+    tab.goto(f"/customers/?q={code}")
+    with tab.page.expect_navigation():
+        tab.page.locator("table.account-list tbody td.name a").first.click()
+    tab.page.locator("#account-header").wait_for()
+    tab.assert_clean()
+
+
+def facts(tab) -> str:
+    return tab.page.locator("#account-header dl.facts").inner_text()
+
+
+def test_account_page_in_both_languages(browse, demo):
+    code = demo["big"]
+    tab = browse(demo["big_owner"], language="zh-hans")
+    open_from_list(tab, code)
+    header = tab.page.locator("#account-header")
+    assert code in header.inner_text()
+    assert demo["accounts"][code]["name"] in tab.page.locator("#account-header h1").inner_text()
+    tab.wait_for_charts(*CHARTS)
+    for section in ("#value-tab", "#stages-tab", "#stage-history", "#tier-history"):
+        assert tab.page.locator(section).count() == 1, f"{section} is missing"
+    assert tab.page.locator("#sales-stages ol.stage-line > li").count() == 4
+    assert tab.page.locator("#relationship-stages ol.stage-line > li").count() == 5
+    assert tab.page.locator("#sales-stages [aria-current=step]").count() == 1
+    assert tab.page.locator("#override-form").count() == 0, "a KAM does not steer tiers"
+
+    assert tab.page.get_attribute("html", "lang") == "zh-hans"
+    assert "负责人" in facts(tab) and "大区" in facts(tab)  # Owner, Region
+    assert translated("Sales stage", "zh-hans") in facts(tab)
+    assert "Owner" not in facts(tab)
+    tab.screenshot("account-zh-hans")
+
+    tab.switch_language("en")
+    tab.wait_for_charts(*CHARTS)
+    assert code in tab.page.locator("#account-header").inner_text(), "still the same account"
+    assert "Owner" in facts(tab) and "Region" in facts(tab) and "Sales stage" in facts(tab)
+    assert "负责人" not in facts(tab)
+    tab.screenshot("account-en")
+
+
+def test_director_overrides_a_tier_with_a_reason(browse, demo):
+    code = "C00017"  # a planted one-off big ticket: the figures keep it out of gold
+    tab = browse("director")
+    open_from_list(tab, code)
+    before = tab.page.locator("#tier-tag").get_attribute("class")
+    wanted = "strategic" if "strategic" not in before else "gold"
+    reason = f"浏览器测试：总部指定的战略客户 {uuid.uuid4().hex[:6]}"
+
+    form = tab.page.locator("#override-form")
+    form.locator("[name=tier]").select_option(wanted)
+    form.locator("[name=reason]").fill(reason)
+    with tab.page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    tab.assert_clean()
+
+    assert wanted in tab.page.locator("#tier-tag").get_attribute("class")
+    history = tab.page.locator("#tier-history")
+    assert history.get_attribute("open") is not None, "the history is open once it has entries"
+    entry = history.locator("tbody tr", has_text=reason)
+    assert entry.count() == 1, "the override and its reason are in the tier history"
+    who = tab.page.locator("header a.user").inner_text().strip()
+    assert who in entry.inner_text(), "the history says who set it"
+
+    tab.goto(f"/customers/?q={code}")
+    row = tab.page.locator("table.account-list tbody tr").first
+    assert row.locator(f".tag.{wanted}").count() == 1, "the list shows the tier set by hand"
+    assert row.locator(".overridden").count() == 1
+
+
+def test_override_without_a_reason_is_refused(browse):
+    tab = browse("director")
+    open_from_list(tab, "C00027")
+    before = tab.page.locator("#tier-tag").get_attribute("class")
+    history = tab.page.locator("#tier-history tbody tr").count()
+    form = tab.page.locator("#override-form")
+    options = form.locator("[name=tier] option").evaluate_all("o => o.map(e => e.value)")
+    other = next(value for value in options if value and value not in before)
+    form.locator("[name=tier]").select_option(other)
+    form.locator("[name=reason]").fill("")
+    form.locator("[name=reason]").evaluate("e => e.removeAttribute('required')")
+    tab.tolerated.append("status of 400")  # the form comes back with its errors
+    with tab.page.expect_navigation() as answer:
+        form.locator("button[type=submit]").click()
+    assert answer.value.status == 400
+    tab.assert_clean()
+    assert tab.page.locator("#tier-tag").get_attribute("class") == before
+    assert tab.page.locator("#tier-history tbody tr").count() == history
+    assert tab.page.locator("#override-form .errorlist").count() > 0, "the form says why"
