@@ -309,7 +309,6 @@ def _last_full_year() -> int:
 def _analyze_steps(inputs, period, policy, repeat: int) -> dict:
     """analyze(), step by step as kam.value.analytics.analysis.analyze runs them (keep in
     step with it: the report shows whether the steps add up to the whole)."""
-    import polars as pl
 
     from kam.value.analytics import analysis as A
 
@@ -324,14 +323,18 @@ def _analyze_steps(inputs, period, policy, repeat: int) -> dict:
     metrics = step("account_metrics", lambda: A.account_metrics(months, costs, period, policy))
     scores = step("value_scores", lambda: A.value_scores(metrics, policy))
     potentials = step("potential_scores", lambda: A.potential_scores(inputs.potential, policy))
-    flags = step("flag_accounts", lambda: A.flag_accounts(metrics, months, period, policy))
+    years = step("years_up_to", lambda: A.frames.years_up_to(months, period.end, inputs.years))
+    flags = step(
+        "flag_accounts",
+        lambda: A.flag_accounts(metrics, months, period, policy, years=years),
+    )
     step(
         "assign_tiers",
         lambda: A.assign_tiers(metrics, policy, scores=scores, flags=flags, potential=potentials),
     )
     by_category = step("costs_by_category", lambda: A.costs_by_category(costs, period))
     pnl = step("account_pnl", lambda: A.account_pnl(metrics, by_category))
-    step("rankings (4)", lambda: {n: A.rank_by(metrics, n) for n in A.RANKED})
+    step("rankings (4; sorted on first use)", lambda: {n: A.rank_by(metrics, n) for n in A.RANKED})
     step("scorecard", lambda: A.scorecard(scores, potentials, policy))
     step(
         "pareto (revenue, profit)",
@@ -343,7 +346,7 @@ def _analyze_steps(inputs, period, policy, repeat: int) -> dict:
     step("portfolio_health", lambda: A.portfolio_health(metrics, policy))
     step(
         "health_by_year",
-        lambda: A.health_by_year(months.filter(pl.col("month") <= period.end), policy),
+        lambda: A.health_by_year(years, policy),
     )
     step("team_pnl", lambda: A.team_pnl(pnl, inputs.team))
     return steps
@@ -415,6 +418,7 @@ def worker_analyze(workdir: Path, repeat: int, tag: str, metrics_out: Path | Non
             period,
             policy,
             currency=currency,
+            years=inputs.years,
         ),
         repeat,
     )

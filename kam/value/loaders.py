@@ -39,6 +39,7 @@ ROLLUP_FIELDS = [
 @dataclass
 class Inputs:
     months: pl.DataFrame
+    years: pl.DataFrame | None
     costs: pl.DataFrame
     accounts: pl.DataFrame
     potential: pl.DataFrame
@@ -73,12 +74,15 @@ def load_inputs(user=None, *, end: date | None = None) -> Inputs:
     else:
         accounts, costs, potential, team = (load(user) for load in _SMALL_INPUTS.values())
     months = snapshot.rollup_months(_all_months)
+    # The whole rollup by year, kept with it: the analysis takes the years up to `end`.
+    years = snapshot.cached("years", (versions.ROLLUP,), lambda: frames.years_of(months))
     if end is not None:
         costs = costs.filter(pl.col("date") <= end)
         if months.height and months.get_column("month").max() > end:
             months = months.filter(pl.col("month") <= end)
     return Inputs(
         months=_in_scope(months, accounts, user),
+        years=_in_scope(years, accounts, user),
         costs=_by_month(costs),
         accounts=accounts,
         potential=potential,
@@ -87,7 +91,7 @@ def load_inputs(user=None, *, end: date | None = None) -> Inputs:
 
 
 def _in_scope(months: pl.DataFrame, accounts: pl.DataFrame, user) -> pl.DataFrame:
-    """The rollup rows of the accounts in scope, still in (account, month) order.
+    """The rollup rows (by month or by year) of the accounts in scope, order kept.
 
     For the whole portfolio only soft-deleted accounts are out, usually none: copying
     two million rows to drop nothing would cost more than the rest of the load.

@@ -54,6 +54,7 @@ def compute(period: Period, policy: Policy) -> portfolio.Computed:
         period,
         policy,
         currency=settings.KAM_CURRENCY,
+        years=inputs.years,
     )
     return portfolio.Computed(with_overrides(analysis), inputs.months, inputs.team)
 

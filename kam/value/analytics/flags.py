@@ -107,18 +107,25 @@ def _percent(value: float | None) -> str:
 
 
 def flag_accounts(
-    metrics: pl.DataFrame, months: pl.DataFrame, period: Period, policy: Policy | None = None
+    metrics: pl.DataFrame,
+    months: pl.DataFrame,
+    period: Period,
+    policy: Policy | None = None,
+    *,
+    years: pl.DataFrame | None = None,
 ) -> list[Flag]:
     """Flag the accounts of `metrics` that look big but are not key accounts.
 
     `months` is read up to `period.end` (the whole history, not just the period) so
-    "bought once, never again" is judged on everything known at the period end.
+    "bought once, never again" is judged on everything known at the period end; `years`,
+    the same months by year (`frames.years_of`), saves summing them again.
     Returns flags ordered by account, then kind.
     """
     policy = policy or Policy()
     frames.require(months, frames.MONTHS, "months")
     rules = policy.flags
-    one_offs = _one_off_flags(metrics, months, period, rules)
+    history = lifetime(frames.years_up_to(months, period.end, years))
+    one_offs = _one_off_flags(metrics, months, history, period, rules)
     one_off_ids = {f.account_id for f in one_offs}
     squeezers = _squeezer_flags(metrics, rules, one_off_ids)
     squeezer_ids = {f.account_id for f in squeezers}
@@ -142,22 +149,14 @@ def flag_kinds(flags: list[Flag] | pl.DataFrame | None) -> pl.DataFrame:
 # ---------------------------------------------------------------- one-off purchases
 
 
-def lifetime(months: pl.DataFrame, end: date) -> pl.DataFrame:
-    """Per account over all months up to `end`: lifetime revenue, months bought in,
-    orders, and the revenue of its biggest month. Plain sums and a max only, which keeps
-    Polars on its fast group-by path over millions of rows."""
-    return (
-        months.lazy()
-        .filter(pl.col("month") <= end)
-        .with_columns(months_bought=(pl.col("revenue") > 0).cast(pl.Int64))
-        .group_by("account_id")
-        .agg(
-            lifetime_revenue=pl.col("revenue").sum(),
-            months_bought=pl.col("months_bought").sum(),
-            lifetime_orders=pl.col("orders").sum(),
-            biggest_revenue=pl.col("revenue").max(),
-        )
-        .collect()
+def lifetime(years: pl.DataFrame) -> pl.DataFrame:
+    """Per account over a years frame (frames.YEARS, all history to the period end):
+    lifetime revenue, months bought in, orders, and the revenue of its biggest month."""
+    return years.group_by("account_id").agg(
+        lifetime_revenue=pl.col("revenue").sum(),
+        months_bought=pl.col("months_bought").sum(),
+        lifetime_orders=pl.col("orders").sum(),
+        biggest_revenue=pl.col("biggest_revenue").max(),
     )
 
 
@@ -175,9 +174,12 @@ def _biggest_months(months: pl.DataFrame, found: pl.DataFrame, end: date) -> pl.
 
 
 def _one_off_flags(
-    metrics: pl.DataFrame, months: pl.DataFrame, period: Period, rules: FlagPolicy
+    metrics: pl.DataFrame,
+    months: pl.DataFrame,
+    history: pl.DataFrame,
+    period: Period,
+    rules: FlagPolicy,
 ) -> list[Flag]:
-    history = lifetime(months, period.end)
     revenue = pl.col("lifetime_revenue")
     material = _material(metrics, history, rules)
     if material is None:

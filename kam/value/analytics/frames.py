@@ -82,6 +82,52 @@ TEAM: dict[str, pl.DataType] = {
 }
 
 
+YEARS: dict[str, pl.DataType] = {
+    "account_id": pl.Int64(),
+    "year": pl.Int32(),
+    "revenue": MONEY,
+    "months_bought": pl.Int64(),
+    "orders": pl.Int64(),
+    "biggest_revenue": MONEY,
+    "data_months": pl.Int64(),
+}
+"""The rollup by account and calendar year (`years_of`): what the flags' lifetime figures
+and the health by year read, a tenth of the months' rows. months_bought counts months with
+revenue > 0; biggest_revenue is the account's biggest month of the year; data_months is how
+many months of that year hold any row at all (the same on every row of the year)."""
+
+
+def years_of(months: pl.DataFrame) -> pl.DataFrame:
+    """The months frame summed by account and calendar year (see YEARS)."""
+    require(months, MONTHS, "months")
+    year = pl.col("month").dt.year().alias("year")
+    lf = months.lazy()
+    per_account = lf.group_by("account_id", year).agg(
+        revenue=pl.col("revenue").sum(),
+        months_bought=(pl.col("revenue") > 0).sum().cast(pl.Int64),
+        orders=pl.col("orders").sum(),
+        biggest_revenue=pl.col("revenue").max(),
+    )
+    data_months = (
+        lf.select(year, "month").unique().group_by("year").agg(data_months=pl.len().cast(pl.Int64))
+    )
+    return (
+        per_account.join(data_months, on="year")
+        .select(list(YEARS))
+        .cast(YEARS)
+        .sort("account_id", "year")
+        .collect()
+    )
+
+
+def years_up_to(months: pl.DataFrame, end, years: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The years frame of every month up to `end`: from `years` (made by `years_of` over
+    the same months) when `end` closes a year, else summed now from the months."""
+    if years is not None and (end.month, end.day) == (12, 31):
+        return years.filter(pl.col("year") <= end.year)
+    return years_of(months.filter(pl.col("month") <= end))
+
+
 def empty(schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
     return pl.DataFrame(schema=dict(schema))
 

@@ -135,6 +135,7 @@ def with_unscored(
     missing = (
         pl.DataFrame({"account_id": account_ids.cast(pl.Int64)})
         .unique()
+        .sort("account_id")
         .join(tiers.select("account_id"), on="account_id", how="anti")
     )
     if missing.is_empty():

@@ -95,3 +95,17 @@ def test_health_trend_matches_the_story(demo):
     assert health[2024]["meets_minimum"] is True
     assert health[2025]["meets_minimum"] is True
     assert health[2024]["change"] > 0 and health[2025]["change"] > 0
+
+
+@pytest.mark.parametrize(
+    "period", [Period.year(2024), Period.year(2025), Period.quarter(2025, 2)], ids=str
+)
+def test_the_rollup_by_year_gives_the_same_flags_and_health_as_the_months(demo, period):
+    """The loaders hand the analysis the whole history by year (frames.years_of) to save
+    summing two million months twice; nothing a user sees may change by it."""
+    months, costs, accounts, _codes = demo
+    plain = analyze(months, costs, accounts, None, None, period)
+    fast = analyze(months, costs, accounts, None, None, period, years=frames.years_of(months))
+    assert fast.flags == plain.flags
+    assert fast.health_by_year.equals(plain.health_by_year)
+    assert fast.tiers.equals(plain.tiers)
