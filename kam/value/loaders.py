@@ -68,14 +68,16 @@ def load_inputs(user=None, *, end: date | None = None) -> Inputs:
     None), or straight from the database for the accounts `user` may see."""
     if user is None:
         accounts, costs, potential, team = (
-            snapshot.cached(name, (versions.VALUE,), partial(load, None))
+            snapshot.cached(name, (versions.VALUE,), partial(load, None), _SCHEMAS[name])
             for name, load in _SMALL_INPUTS.items()
         )
     else:
         accounts, costs, potential, team = (load(user) for load in _SMALL_INPUTS.values())
     months = snapshot.rollup_months(_all_months)
     # The whole rollup by year, kept with it: the analysis takes the years up to `end`.
-    years = snapshot.cached("years", (versions.ROLLUP,), lambda: frames.years_of(months))
+    years = snapshot.cached(
+        "years", (versions.ROLLUP,), lambda: frames.years_of(months), frames.YEARS
+    )
     if end is not None:
         costs = costs.filter(pl.col("date") <= end)
         if months.height and months.get_column("month").max() > end:
@@ -98,7 +100,7 @@ def _in_scope(months: pl.DataFrame, accounts: pl.DataFrame, user) -> pl.DataFram
     """
     if user is not None:
         return months.join(accounts.select("account_id"), on="account_id", how="semi")
-    deleted = snapshot.cached("deleted", (versions.VALUE,), _deleted_ids)
+    deleted = snapshot.cached("deleted", (versions.VALUE,), _deleted_ids, _SCHEMAS["deleted"])
     if deleted.is_empty():
         return months
     return months.join(deleted, on="account_id", how="anti")
@@ -114,12 +116,12 @@ def _accounts(user) -> pl.DataFrame:
     return _frame(rows, frames.ACCOUNTS | frames.ACCOUNTS_OPTIONAL)
 
 
+RAW_COSTS = {"account_id": pl.Int64, "date": pl.Date, "category": pl.String, "amount": frames.MONEY}
+
+
 def _raw_costs(user) -> pl.DataFrame:
     rows = CostToServe.objects.filter(account__in=_ids(user)).order_by()
-    return _frame(
-        rows.values_list("account_id", "date", "category", "amount"),
-        {"account_id": pl.Int64, "date": pl.Date, "category": pl.String, "amount": frames.MONEY},
-    )
+    return _frame(rows.values_list(*RAW_COSTS), RAW_COSTS)
 
 
 def _team(user) -> pl.DataFrame:
@@ -161,3 +163,11 @@ _SMALL_INPUTS = {
     "potential": _potential,
     "team": _team,
 }
+_SCHEMAS = {
+    "accounts": frames.ACCOUNTS | frames.ACCOUNTS_OPTIONAL,
+    "costs": RAW_COSTS,
+    "potential": frames.POTENTIAL,
+    "team": frames.TEAM,
+    "deleted": {"account_id": pl.Int64},
+}
+"""What each snapshot must hold; a file of another layout (an older kam's) is rebuilt."""

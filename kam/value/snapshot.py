@@ -24,6 +24,8 @@ from django.conf import settings
 
 from kam.core import versions
 
+from .analytics import frames
+
 
 def directory() -> Path:
     return Path(settings.VAR_DIR) / "snapshots"
@@ -33,18 +35,26 @@ def path_for(name: str, stamp: str) -> Path:
     return directory() / f"{name}-{stamp}.arrow"
 
 
-def cached(name: str, kinds: tuple[str, ...], load: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+def cached(
+    name: str,
+    kinds: tuple[str, ...],
+    load: Callable[[], pl.DataFrame],
+    schema: dict | None = None,
+) -> pl.DataFrame:
     """The frame `load()` returns, from a file while the stamps of `kinds` are unchanged.
 
-    `load()` reads the database when there is no current file; then one is written for
-    the next reader.
+    `load()` reads the database when there is no current file, or when the file's
+    columns are not `schema`'s (written by an older kam); then one is written for the
+    next reader.
     """
     stamps = versions.stamps()
     if not all(stamps[kind] for kind in kinds):  # written before stamps existed: no safe key
         return load()
     path = path_for(name, "-".join(stamps[kind] for kind in kinds))
     try:
-        return pl.read_ipc(path)
+        frame = pl.read_ipc(path)
+        if schema is None or frame.schema == pl.Schema(schema):
+            return frame
     except OSError:
         pass
     frame = load()
@@ -55,7 +65,7 @@ def cached(name: str, kinds: tuple[str, ...], load: Callable[[], pl.DataFrame]) 
 def rollup_months(load: Callable[[], pl.DataFrame]) -> pl.DataFrame:
     """Every account-month of the rollup, keyed on the rollup's stamp only: an override or
     a new account does not make the big file stale."""
-    return cached("rollup", (versions.ROLLUP,), load)
+    return cached("rollup", (versions.ROLLUP,), load, frames.MONTHS)
 
 
 def _write(name: str, path: Path, frame: pl.DataFrame) -> None:

@@ -84,10 +84,10 @@ def analyze(
     policy = policy or Policy()
     costs = frames.empty(frames.COSTS) if costs is None else costs
     accounts = frames.empty(frames.ACCOUNTS) if accounts is None else accounts
-    metrics = account_metrics(months, costs, period, policy)
+    years = frames.years_up_to(months, period.end, years)
+    metrics = account_metrics(months, costs, period, policy, years=years)
     scores = value_scores(metrics, policy)
     potentials = potential_scores(potential, policy)
-    years = frames.years_up_to(months, period.end, years)
     flags = flag_accounts(metrics, months, period, policy, years=years)
     tiers = assign_tiers(metrics, policy, scores=scores, flags=flags, potential=potentials)
     tiers = with_unscored(tiers, accounts.get_column("account_id"), policy, potentials)

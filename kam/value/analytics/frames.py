@@ -85,28 +85,36 @@ TEAM: dict[str, pl.DataType] = {
 YEARS: dict[str, pl.DataType] = {
     "account_id": pl.Int64(),
     "year": pl.Int32(),
-    "revenue": MONEY,
+    **{name: dtype for name, dtype in MONTHS.items() if name not in ("account_id", "month")},
+    "rows": pl.Int64(),
+    "active_months": pl.Int64(),
     "months_bought": pl.Int64(),
-    "orders": pl.Int64(),
     "biggest_revenue": MONEY,
     "data_months": pl.Int64(),
 }
-"""The rollup by account and calendar year (`years_of`): what the flags' lifetime figures
-and the health by year read, a tenth of the months' rows. months_bought counts months with
-revenue > 0; biggest_revenue is the account's biggest month of the year; data_months is how
-many months of that year hold any row at all (the same on every row of the year)."""
+"""The rollup by account and calendar year (`years_of`), a tenth of the months' rows: every
+sum of MONTHS, plus rows (months with a row), active_months (revenue ≠ 0 or an order),
+months_bought (revenue > 0), biggest_revenue (the biggest month's revenue) and
+data_months (months of that year holding any row at all, the same on every row of the
+year). A whole-year analysis reads its sums here instead of summing months again."""
 
 
 def years_of(months: pl.DataFrame) -> pl.DataFrame:
     """The months frame summed by account and calendar year (see YEARS)."""
     require(months, MONTHS, "months")
     year = pl.col("month").dt.year().alias("year")
-    lf = months.lazy()
+    revenue = pl.col("revenue")
+    lf = months.lazy().with_columns(
+        _active=((revenue != 0) | (pl.col("orders") > 0)).cast(pl.Int64),
+        _bought=(revenue > 0).cast(pl.Int64),
+    )
+    summed = [name for name in MONTHS if name not in ("account_id", "month")]
     per_account = lf.group_by("account_id", year).agg(
-        revenue=pl.col("revenue").sum(),
-        months_bought=(pl.col("revenue") > 0).sum().cast(pl.Int64),
-        orders=pl.col("orders").sum(),
-        biggest_revenue=pl.col("revenue").max(),
+        *[pl.col(name).sum() for name in summed],
+        rows=pl.len().cast(pl.Int64),
+        active_months=pl.col("_active").sum(),
+        months_bought=pl.col("_bought").sum(),
+        biggest_revenue=revenue.max(),
     )
     data_months = (
         lf.select(year, "month").unique().group_by("year").agg(data_months=pl.len().cast(pl.Int64))

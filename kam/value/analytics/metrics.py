@@ -111,6 +111,8 @@ def account_metrics(
     costs: pl.DataFrame | None,
     period: Period,
     policy: Policy | None = None,
+    *,
+    years: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per account with activity in `period` or the one before, an open
     receivable at the period's end, or cost to serve in the period.
@@ -140,28 +142,19 @@ def account_metrics(
     costs = frames.empty(frames.COSTS) if costs is None else costs
     frames.require(costs, frames.COSTS, "costs")
 
-    previous = period.previous()
     lf = months.lazy().filter(pl.col("month") <= period.end)
     in_period = lf.filter(pl.col("month") >= period.start)
-    # plain column sums keep Polars on its fast group-by path: derive columns first
-    active = ((pl.col("revenue") != 0) | (pl.col("orders") > 0)).cast(pl.Int64)
-    sums = (
-        in_period.with_columns(active_months=active)
-        .group_by("account_id")
-        .agg(*[pl.col(c).sum() for c in (*SUMMED, "active_months")], _in_period=pl.len())
-    )
-    prev = (
-        lf.filter(pl.col("month").is_between(previous.start, previous.end))
-        .group_by("account_id")
-        .agg(revenue_prev=pl.col("revenue").sum(), _in_prev=pl.len())
-    )
+    if years is not None and period.is_calendar_year:
+        sums, prev, opening = _from_years(years.lazy(), period.start.year)
+    else:
+        sums, prev, opening = _from_months(lf, in_period, period)
     cts = (
         costs.lazy()
         .filter(pl.col("month").is_between(period.start, period.end))
         .group_by("account_id")
         .agg(cost_to_serve=pl.col("amount").sum(), _in_costs=pl.len())
     )
-    balances = _receivable_balances(lf, in_period, period, _sort_key_fits(months, period))
+    balances = _receivable_balances(opening, in_period, period, _sort_key_fits(months, period))
 
     joined = sums
     for other in (prev, balances, cts):
@@ -176,6 +169,52 @@ def account_metrics(
     return plan.select(METRIC_COLUMNS).sort("account_id").collect()
 
 
+def _from_months(lf: pl.LazyFrame, in_period: pl.LazyFrame, period: Period) -> tuple:
+    """The period's sums, the previous period's revenue and the receivable balance before
+    the period, summed from the months."""
+    previous = period.previous()
+    # plain column sums keep Polars on its fast group-by path: derive columns first
+    active = ((pl.col("revenue") != 0) | (pl.col("orders") > 0)).cast(pl.Int64)
+    sums = (
+        in_period.with_columns(active_months=active)
+        .group_by("account_id")
+        .agg(*[pl.col(c).sum() for c in (*SUMMED, "active_months")], _in_period=pl.len())
+    )
+    prev = (
+        lf.filter(pl.col("month").is_between(previous.start, previous.end))
+        .group_by("account_id")
+        .agg(revenue_prev=pl.col("revenue").sum(), _in_prev=pl.len())
+    )
+    opening = (
+        lf.filter(pl.col("month") < period.start)
+        .select("account_id", _CHANGE)
+        .group_by("account_id")
+        .agg(pl.col("change").sum())
+    )
+    return sums, prev, opening
+
+
+def _from_years(years: pl.LazyFrame, year: int) -> tuple:
+    """The same three, for a calendar year, read from the rollup by year (frames.YEARS):
+    a row per account and year instead of twelve."""
+    this = years.filter(pl.col("year") == year)
+    sums = this.select("account_id", *SUMMED, "active_months", _in_period=pl.col("rows"))
+    prev = years.filter(pl.col("year") == year - 1).select(
+        "account_id", revenue_prev=pl.col("revenue"), _in_prev=pl.col("rows")
+    )
+    opening = (
+        years.filter(pl.col("year") < year)
+        .select("account_id", _CHANGE)
+        .group_by("account_id")
+        .agg(pl.col("change").sum())
+    )
+    return sums, prev, opening
+
+
+_CHANGE = (pl.col("tracked_revenue") - pl.col("collected")).alias("change")
+"""What a row adds to the amount owed: revenue that can be owed, less cash collected."""
+
+
 def _sort_key_fits(months: pl.DataFrame, period: Period) -> bool:
     """Whether account_id × (months + 2) fits an Int64, so one integer column can order
     the receivable path (3× faster than sorting on two columns)."""
@@ -187,26 +226,20 @@ def _sort_key_fits(months: pl.DataFrame, period: Period) -> bool:
 
 
 def _receivable_balances(
-    upto_end: pl.LazyFrame, in_period: pl.LazyFrame, period: Period, single_key: bool
+    opening: pl.LazyFrame, in_period: pl.LazyFrame, period: Period, single_key: bool
 ) -> pl.LazyFrame:
     """Per account: `_closing` = Σ (revenue − collected) up to the period end, and
     `_month_end_sum` = Σ over the period's months of the month-end balance floored at 0.
 
     The balance only changes in months that have a row, so we walk the rows in (account,
-    month) order with an opening row (index −1) for everything before the period, and
-    weight each balance by the months it stands until the account's next row (or the
-    period end). A prepayment or pending return credit (negative balance) costs us
-    nothing, hence the floor.
+    month) order with an opening row (index −1: `opening`, the change of everything
+    before the period) and weight each balance by the months it stands until the
+    account's next row (or the period end). A prepayment or pending return credit
+    (negative balance) costs us nothing, hence the floor.
     """
     k = period.months
-    change = (pl.col("tracked_revenue") - pl.col("collected")).alias("change")
-    opening = (
-        upto_end.filter(pl.col("month") < period.start)
-        .select("account_id", change)
-        .group_by("account_id")
-        .agg(pl.col("change").sum())
-        .select("account_id", pl.lit(-1, dtype=pl.Int64).alias("j"), "change")
-    )
+    change = _CHANGE
+    opening = opening.select("account_id", pl.lit(-1, dtype=pl.Int64).alias("j"), "change")
     rows = in_period.select("account_id", month_index(period).alias("j"), change)
     path = pl.concat([opening, rows])
     if single_key:

@@ -72,6 +72,15 @@ class Period:
         return self.months / 12
 
     @property
+    def is_calendar_year(self) -> bool:
+        return (self.start.month, self.start.day, self.end.month, self.end.day) == (
+            1,
+            1,
+            12,
+            31,
+        ) and (self.start.year == self.end.year)
+
+    @property
     def last_month(self) -> date:
         """The first day of the period's last month (the `month` key of its last rollup row)."""
         return month_start(self.end)

@@ -109,3 +109,16 @@ def test_the_rollup_by_year_gives_the_same_flags_and_health_as_the_months(demo, 
     assert fast.flags == plain.flags
     assert fast.health_by_year.equals(plain.health_by_year)
     assert fast.tiers.equals(plain.tiers)
+
+
+@pytest.mark.parametrize("year", [2023, 2024, 2025])
+def test_a_years_metrics_from_the_rollup_by_year_equal_those_from_the_months(demo, year):
+    """A calendar year reads its sums, last year's revenue and the opening receivable from
+    frames.years_of; every figure must be what summing the months gives."""
+    from kam.value.analytics.metrics import account_metrics
+
+    months, costs, _accounts, _codes = demo
+    period = Period.year(year)
+    from_months = account_metrics(months, costs, period)
+    from_years = account_metrics(months, costs, period, years=frames.years_of(months))
+    assert from_years.equals(from_months)

@@ -124,3 +124,25 @@ def test_a_kam_joining_a_team_sees_the_account_on_the_next_page(sales, owner_kam
     after = portfolio.analysis_for(owner_kam, YEAR)
     assert k2.pk in after.metrics.get_column("account_id").to_list()
     assert k2.pk not in before.metrics.get_column("account_id").to_list()
+
+
+def test_a_snapshot_written_by_an_older_kam_is_rebuilt(sales):
+    import polars as pl
+
+    services.run_analysis(YEAR)
+    stamp = versions.stamps()[versions.ROLLUP]
+    path = snapshot.path_for("years", stamp)
+    pl.DataFrame({"account_id": [1], "year": [2025]}).write_ipc(path)  # an old layout
+    assert _revenue(services.run_analysis(YEAR), "K1") == Decimal("1000.00")
+    assert "biggest_revenue" in pl.read_ipc(path).columns
+
+
+def test_every_snapshot_is_read_back_without_touching_the_database(sales):
+    from kam.value import loaders
+
+    services.run_analysis(YEAR)
+    for name, schema in loaders._SCHEMAS.items():
+        frame = snapshot.cached(
+            name, (versions.VALUE,), lambda name=name: pytest.fail(f"{name} rebuilt"), schema
+        )
+        assert frame.schema == dict(schema)
