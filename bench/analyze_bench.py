@@ -320,10 +320,13 @@ def _analyze_steps(inputs, period, policy, repeat: int) -> dict:
         steps[name] = _median(seconds)
         return result
 
-    metrics = step("account_metrics", lambda: A.account_metrics(months, costs, period, policy))
+    years = step("years_up_to", lambda: A.frames.years_up_to(months, period.end, inputs.years))
+    metrics = step(
+        "account_metrics",
+        lambda: A.account_metrics(months, costs, period, policy, years=years),
+    )
     scores = step("value_scores", lambda: A.value_scores(metrics, policy))
     potentials = step("potential_scores", lambda: A.potential_scores(inputs.potential, policy))
-    years = step("years_up_to", lambda: A.frames.years_up_to(months, period.end, inputs.years))
     flags = step(
         "flag_accounts",
         lambda: A.flag_accounts(metrics, months, period, policy, years=years),
