@@ -70,6 +70,16 @@ def test_the_year_changes_the_figures(boss_client, sales):
     assert listed(boss_client, year=2024)[:2] == ["C-E001", "C-S002"]
 
 
+def test_a_quarter_from_the_dashboard_shows_that_quarters_figures(boss_client, sales):
+    response = boss_client.get("/customers/", {"year": 2025, "quarter": 1})
+    rows = {r["code"]: r for r in response.context["rows"]}
+    assert rows["C-E003"]["revenue"] == Decimal("300.00")  # ordered 2025-02-01
+    assert rows["C-E001"]["revenue"] == Decimal("1000.50")  # March only, not June
+    assert "quarter=1" in response.context["query"]  # paging and sorting keep the quarter
+    export = boss_client.get("/customers/export.xlsx", {"year": 2025, "quarter": 1})
+    assert "accounts-2025-Q1.xlsx" in export["Content-Disposition"]
+
+
 def test_filters_search_and_sort_through_the_page(boss_client, sales):
     east = str(sales.east.pk)
     assert listed(boss_client, region=east) == ["C-E001", "C-E003", "C-E002"]

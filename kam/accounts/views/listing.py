@@ -9,7 +9,7 @@ so the number of queries does not grow with the rows shown or the data's size.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from urllib.parse import urlencode
 
 import polars as pl
 from django.contrib.auth import get_user_model
@@ -27,35 +27,31 @@ from kam.value.analytics.analysis import Analysis
 from kam.value.analytics.flags import FLAG_KINDS, FLAG_LABELS
 from kam.value.analytics.periods import Period
 from kam.value.analytics.tiers import TIER_LABELS
+from kam.value.forms import PeriodForm, period_form
 from kam.value.portfolio import analysis_for
 
-FIRST_YEAR = 2000
 NUMERIC = ("money", "share", "days", "count")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def default_year(today: date | None = None) -> int:
-    """The last full calendar year: a year in progress would compare half a year with
-    the whole of the one before."""
-    return (today or date.today()).year - 1
-
-
-def chosen_year(params) -> int:
-    try:
-        year = int(params.get("year", ""))
-    except ValueError:
-        return default_year()
-    return year if FIRST_YEAR <= year <= date.today().year else default_year()
 
 
 @dataclass
 class Selection:
     """What both the page and the export need: the user's accounts and the chosen rows."""
 
-    year: int
+    picker: PeriodForm
+    period: Period
     filters: listing.Filters
     accounts: listing.AccountList
-    first_data_year: int | None
+
+    @property
+    def period_query(self) -> str:
+        """year= (and quarter=) when not the default, for every link of the page."""
+        if not self.picker.is_valid():
+            return ""
+        year, quarter = self.picker.cleaned_data["year"], self.picker.cleaned_data["quarter"]
+        if quarter:
+            return urlencode({"year": year, "quarter": quarter})
+        return "" if year == self.picker.default_year else urlencode({"year": year})
 
 
 def account_list_of(analysis: Analysis) -> listing.AccountList:
@@ -69,12 +65,11 @@ def _build(analysis: Analysis) -> listing.AccountList:
 
 
 def _select(request) -> Selection:
-    year = chosen_year(request.GET)
-    analysis = analysis_for(request.user, Period.year(year))
+    picker = period_form(request.GET)
+    period = picker.period()
+    analysis = analysis_for(request.user, period)
     accounts = account_list_of(analysis)
-    years = analysis.health_by_year.get_column("year")
-    first = int(years.min()) if len(years) else None
-    return Selection(year, listing.Filters.from_params(request.GET), accounts, first)
+    return Selection(picker, period, listing.Filters.from_params(request.GET), accounts)
 
 
 def _names(accounts: listing.AccountList, rows: pl.DataFrame, group: int | None) -> listing.Names:
@@ -137,16 +132,15 @@ def account_list(request):
     page = chosen.accounts.page(filters)
     names = _names(chosen.accounts, page.rows, filters.group)
     rows = listing.display_rows(page.rows, names, chosen.accounts.flags)
-    last = max(date.today().year, chosen.year)
-    first = min(chosen.first_data_year or default_year() - 2, chosen.year)
     context = {
         "rows": rows,
         "page": page,
         "columns": listing.COLUMNS,
         "filters": filters,
-        "year": chosen.year,
-        "years": list(range(last, first - 1, -1)),
-        "year_query": "" if chosen.year == default_year() else f"year={chosen.year}",
+        "picker": chosen.picker,
+        "period": chosen.period,
+        "period_label": _period_label(chosen.period),
+        "year_query": chosen.period_query,
         "group_name": names.accounts.get(filters.group) if filters.group else None,
         "visible_count": len(chosen.accounts),
         **_choices(names),
@@ -191,7 +185,15 @@ def account_export(request):
     selected = chosen.accounts.frame(chosen.filters)
     names = _names(chosen.accounts, selected, chosen.filters.group)
     rows = listing.display_rows(selected, names, chosen.accounts.flags)
-    sheet = _("Accounts %(year)s") % {"year": chosen.year}
+    label = _period_label(chosen.period)
+    sheet = _("Accounts %(year)s") % {"year": label}
     response = HttpResponse(accounts_xlsx(rows, listing.COLUMNS, sheet=sheet), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="accounts-{chosen.year}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="accounts-{label}.xlsx"'
     return response
+
+
+def _period_label(period: Period) -> str:
+    """2025, or 2025-Q2 for a quarter."""
+    if period.is_calendar_year:
+        return str(period.start.year)
+    return f"{period.start.year}-Q{(period.start.month - 1) // 3 + 1}"
