@@ -17,7 +17,7 @@ import polars as pl
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
@@ -573,39 +573,47 @@ def _failed(request, account: Account, key: str, form, error: ValidationError | 
     return _render(request, account, {key: form}, status=400)
 
 
+def _submit(request, account: Account, form, key: str, save, back) -> HttpResponse:
+    """Every edit of the page: a bound form, checked, handed to a service function; a bad
+    form or a refusal from the service shows the page again with the reason (400), and
+    success returns to the section (`back`, or back(cleaned_data))."""
+    if not form.is_valid():
+        return _failed(request, account, key, form)
+    try:
+        save(form.cleaned_data)
+    except ValidationError as error:
+        return _failed(request, account, key, form, error)
+    section = back(form.cleaned_data) if callable(back) else back
+    return _back(request, account, section)
+
+
 @login_required
 @require_POST
 def change_stage(request, pk, track):
     account = _editable_account(request, pk)
     if track not in StageTrack.values:
         raise PermissionDenied
-    form = StageChangeForm(request.POST, track=track)
-    key = f"{track}_stage"
-    if not form.is_valid():
-        return _failed(request, account, key, form)
     change = (
         services.change_sales_stage
         if track == StageTrack.SALES
         else services.change_relationship_stage
     )
-    try:
-        change(
-            account, form.cleaned_data["stage"], by=request.user, reason=form.cleaned_data["reason"]
-        )
-    except ValidationError as error:
-        return _failed(request, account, key, form, error)
-    return _back(request, account, "stages-tab")
+    return _submit(
+        request,
+        account,
+        StageChangeForm(request.POST, track=track),
+        f"{track}_stage",
+        lambda data: change(account, data["stage"], by=request.user, reason=data["reason"]),
+        "stages-tab",
+    )
 
 
 @login_required
 @require_POST
 def check_item(request, pk):
     account = _editable_account(request, pk)
-    form = StageCheckForm(request.POST)
-    if not form.is_valid():
-        return _failed(request, account, "check", form)
-    data = form.cleaned_data
-    try:
+
+    def save(data):
         services.check_stage_item(
             account,
             data["track"],
@@ -615,9 +623,15 @@ def check_item(request, pk):
             note=data["note"],
             by=request.user,
         )
-    except ValidationError as error:
-        return _failed(request, account, "check", form, error)
-    return _back(request, account, f"check-{data['track']}-{data['stage']}")
+
+    return _submit(
+        request,
+        account,
+        StageCheckForm(request.POST),
+        "check",
+        save,
+        lambda data: f"check-{data['track']}-{data['stage']}",
+    )
 
 
 @login_required
@@ -625,13 +639,14 @@ def check_item(request, pk):
 def set_potential(request, pk):
     account = _editable_account(request, pk)
     form = PotentialForm(request.POST)
-    if not form.is_valid():
-        return _failed(request, account, "potential", form)
-    try:
-        value_services.set_potential(account, by=request.user, **form.values())
-    except ValidationError as error:
-        return _failed(request, account, "potential", form, error)
-    return _back(request, account, "scorecard")
+    return _submit(
+        request,
+        account,
+        form,
+        "potential",
+        lambda _data: value_services.set_potential(account, by=request.user, **form.values()),
+        "scorecard",
+    )
 
 
 def _steerable_account(request, pk) -> Account:
@@ -645,27 +660,30 @@ def _steerable_account(request, pk) -> Account:
 @require_POST
 def override_tier(request, pk):
     account = _steerable_account(request, pk)
-    form = TierOverrideForm(request.POST)
-    if not form.is_valid():
-        return _failed(request, account, "override", form)
-    try:
-        value_services.override_tier(
-            account, form.cleaned_data["tier"], reason=form.cleaned_data["reason"], by=request.user
-        )
-    except ValidationError as error:
-        return _failed(request, account, "override", form, error)
-    return _back(request, account, "account-header")
+    return _submit(
+        request,
+        account,
+        TierOverrideForm(request.POST),
+        "override",
+        lambda data: value_services.override_tier(
+            account, data["tier"], reason=data["reason"], by=request.user
+        ),
+        "account-header",
+    )
 
 
 @login_required
 @require_POST
 def clear_override(request, pk):
     account = _steerable_account(request, pk)
-    form = ClearOverrideForm(request.POST)
-    if not form.is_valid():
-        return _failed(request, account, "clear_override", form)
-    value_services.clear_override(account, reason=form.cleaned_data["reason"], by=request.user)
-    return _back(request, account, "account-header")
+    return _submit(
+        request,
+        account,
+        ClearOverrideForm(request.POST),
+        "clear_override",
+        lambda data: value_services.clear_override(account, reason=data["reason"], by=request.user),
+        "account-header",
+    )
 
 
 def _team_account(request, pk) -> Account:
@@ -679,17 +697,16 @@ def _team_account(request, pk) -> Account:
 @require_POST
 def team_add(request, pk):
     account = _team_account(request, pk)
-    form = TeamAddForm(request.POST)
-    if not form.is_valid():
-        return _failed(request, account, "team_add", form)
-    data = form.cleaned_data
-    try:
-        services.add_to_team(
+    return _submit(
+        request,
+        account,
+        TeamAddForm(request.POST),
+        "team_add",
+        lambda data: services.add_to_team(
             account, data["user"], data["role"], department=data["department"], by=request.user
-        )
-    except ValidationError as error:
-        return _failed(request, account, "team_add", form, error)
-    return _back(request, account, "team")
+        ),
+        "team",
+    )
 
 
 @login_required
