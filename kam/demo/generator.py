@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 from stdnum.cn import uscc as stdnum_uscc
 
-from kam.accounts.choices import AccountStatus, TeamRole
+from kam.accounts.choices import AccountStatus, RelationshipStage, SalesStage, TeamRole
 from kam.users.choices import Role
 
 from . import names
@@ -1282,3 +1282,24 @@ def summarize(lines: Iterable[Line]) -> dict[str, dict]:
             s["paid_days"] += line.paid * (line.paid_date - line.day).days
         s["unpaid"] += line.amount - (line.paid or 0)
     return out
+
+
+def stages_of(account: AccountSpec) -> tuple[str, str]:
+    """Where the story puts an account on the sales stages (M2) and relationship stages
+    (M3): genuine key accounts are sole or preferred suppliers' customers deep in the
+    relationship; the volume buyers that earn us little were won on price, not trust;
+    one-off buyers never got past a trial; the rest by their size."""
+    if account.kind == GENUINE_KEY:
+        return SalesStage.SOLE, (
+            RelationshipStage.ALLIANCE if account.index % 2 else RelationshipStage.INTERDEPENDENT
+        )
+    if account.kind in (LOW_PROFIT_VOLUME, SQUEEZER):
+        return SalesStage.VOLUME, RelationshipStage.BASIC
+    if account.kind in (GROUP_BUY, ONE_OFF_BIG_TICKET):
+        return SalesStage.TRIAL, RelationshipStage.EXPLORATORY
+    yearly = max(account.targets)
+    if yearly >= 5_000_000:
+        return SalesStage.VOLUME, RelationshipStage.COOPERATIVE
+    if yearly >= 1_000_000:
+        return SalesStage.TRIAL, RelationshipStage.BASIC
+    return SalesStage.QUALIFIED, RelationshipStage.EXPLORATORY

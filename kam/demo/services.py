@@ -25,7 +25,7 @@ from kam.sales.models import CostToServe
 from kam.sales.services import import_orders
 from kam.users.models import User
 
-from .generator import DEMO_PASSWORD, DemoData, generate
+from .generator import DEMO_PASSWORD, DemoData, generate, stages_of
 
 __all__ = ["DEMO_PASSWORD", "DemoSummary", "build_demo"]
 
@@ -131,6 +131,7 @@ def _create_accounts(data: DemoData, regions: dict[str, Region], users: dict) ->
             region=regions[spec.region_code],
             status=spec.status,
             owner=users[spec.owner],
+            **dict(zip(("sales_stage", "relationship_stage"), stages_of(spec), strict=True)),
         )
         for username, role in spec.team:
             account_services.add_team_member(account, users[username], role)

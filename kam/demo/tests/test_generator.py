@@ -289,3 +289,17 @@ def test_csv_rows_add_up(tmp_path):
             assert record["日期"] <= record["回款日期"] <= g.LAST_DAY.isoformat()
         keys.add((record["单据编号"], record["行号"]))
     assert len(keys) == count  # the importer's natural key never repeats
+
+
+def test_stages_follow_the_story():
+    from kam.accounts.choices import RelationshipStage, SalesStage
+
+    data = g.generate(seed=2026, scale=1.0)
+    for account in data.accounts:
+        sales, relationship = g.stages_of(account)
+        kind = g.PLANTED.get(account.code)
+        if kind == g.GENUINE_KEY:
+            assert sales == SalesStage.SOLE
+            assert relationship in (RelationshipStage.INTERDEPENDENT, RelationshipStage.ALLIANCE)
+        elif kind in (g.GROUP_BUY, g.ONE_OFF_BIG_TICKET):
+            assert (sales, relationship) == (SalesStage.TRIAL, RelationshipStage.EXPLORATORY)
