@@ -524,6 +524,9 @@ def run_import(job_id: int, language: str) -> None:
                 ),
             )
         else:
+            from kam.value.services import prepare_snapshots
+
+            prepare_snapshots()  # so the dashboard opened next shows the new figures at once
             _finish(
                 job_id,
                 ImportJobState.DONE,

@@ -80,6 +80,13 @@ class Command(BaseCommand):
             if bar is not None:
                 bar.close()
         self._summary(result)
+        if not result.dry_run:
+            from kam.value.services import prepare_snapshots
+
+            seconds = prepare_snapshots()
+            self.stdout.write(
+                _("Analysis data prepared in %(seconds).1f s.") % {"seconds": seconds}
+            )
 
     def _summary(self, result) -> None:
         if result.dry_run:
