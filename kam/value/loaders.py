@@ -66,25 +66,26 @@ def _frame(queryset, schema: dict) -> pl.DataFrame:
 def load_inputs(user=None, *, end: date | None = None) -> Inputs:
     """The analysis' inputs up to `end`: the whole portfolio's from the snapshots (user
     None), or straight from the database for the accounts `user` may see."""
+    stamps = versions.stamps()
     if user is None:
         accounts, costs, potential, team = (
-            snapshot.cached(name, (versions.VALUE,), partial(load, None), _SCHEMAS[name])
+            snapshot.cached(name, (versions.VALUE,), partial(load, None), _SCHEMAS[name], stamps)
             for name, load in _SMALL_INPUTS.items()
         )
     else:
         accounts, costs, potential, team = (load(user) for load in _SMALL_INPUTS.values())
-    months = snapshot.rollup_months(_all_months)
+    months = snapshot.rollup_months(_all_months, stamps)
     # The whole rollup by year, kept with it: the analysis takes the years up to `end`.
     years = snapshot.cached(
-        "years", (versions.ROLLUP,), lambda: frames.years_of(months), frames.YEARS
+        "years", (versions.ROLLUP,), lambda: frames.years_of(months), frames.YEARS, stamps
     )
     if end is not None:
         costs = costs.filter(pl.col("date") <= end)
         if months.height and months.get_column("month").max() > end:
             months = months.filter(pl.col("month") <= end)
     return Inputs(
-        months=_in_scope(months, accounts, user),
-        years=_in_scope(years, accounts, user),
+        months=_in_scope(months, accounts, user, stamps),
+        years=_in_scope(years, accounts, user, stamps),
         costs=_by_month(costs),
         accounts=accounts,
         potential=potential,
@@ -92,7 +93,7 @@ def load_inputs(user=None, *, end: date | None = None) -> Inputs:
     )
 
 
-def _in_scope(months: pl.DataFrame, accounts: pl.DataFrame, user) -> pl.DataFrame:
+def _in_scope(months: pl.DataFrame, accounts: pl.DataFrame, user, stamps: dict) -> pl.DataFrame:
     """The rollup rows (by month or by year) of the accounts in scope, order kept.
 
     For the whole portfolio only soft-deleted accounts are out, usually none: copying
@@ -100,7 +101,9 @@ def _in_scope(months: pl.DataFrame, accounts: pl.DataFrame, user) -> pl.DataFram
     """
     if user is not None:
         return months.join(accounts.select("account_id"), on="account_id", how="semi")
-    deleted = snapshot.cached("deleted", (versions.VALUE,), _deleted_ids, _SCHEMAS["deleted"])
+    deleted = snapshot.cached(
+        "deleted", (versions.VALUE,), _deleted_ids, _SCHEMAS["deleted"], stamps
+    )
     if deleted.is_empty():
         return months
     return months.join(deleted, on="account_id", how="anti")

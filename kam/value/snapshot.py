@@ -40,14 +40,15 @@ def cached(
     kinds: tuple[str, ...],
     load: Callable[[], pl.DataFrame],
     schema: dict | None = None,
+    stamps: dict[str, str] | None = None,
 ) -> pl.DataFrame:
     """The frame `load()` returns, from a file while the stamps of `kinds` are unchanged.
 
     `load()` reads the database when there is no current file, or when the file's
     columns are not `schema`'s (written by an older kam); then one is written for the
-    next reader.
+    next reader. `stamps` saves asking for them again when several frames are read at once.
     """
-    stamps = versions.stamps()
+    stamps = stamps or versions.stamps()
     if not all(stamps[kind] for kind in kinds):  # written before stamps existed: no safe key
         return load()
     path = path_for(name, "-".join(stamps[kind] for kind in kinds))
@@ -62,10 +63,12 @@ def cached(
     return frame
 
 
-def rollup_months(load: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+def rollup_months(
+    load: Callable[[], pl.DataFrame], stamps: dict[str, str] | None = None
+) -> pl.DataFrame:
     """Every account-month of the rollup, keyed on the rollup's stamp only: an override or
     a new account does not make the big file stale."""
-    return cached("rollup", (versions.ROLLUP,), load, frames.MONTHS)
+    return cached("rollup", (versions.ROLLUP,), load, frames.MONTHS, stamps)
 
 
 def _write(name: str, path: Path, frame: pl.DataFrame) -> None:
