@@ -23,7 +23,7 @@ from django.db.models import Max, Min
 from kam.core import versions
 from kam.sales.models import AccountMonth
 
-from . import loaders
+from . import loaders, snapshot
 from .analytics.analysis import Analysis, restrict
 from .analytics.periods import Period
 from .analytics.policy import Policy
@@ -159,6 +159,7 @@ def narrowed(computed: Computed, account_ids: pl.Series) -> Analysis:
 
 
 def clear() -> None:
+    snapshot.forget()
     with _lock:
         _cache.clear()
         _policies.clear()
