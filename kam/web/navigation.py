@@ -4,8 +4,17 @@ portfolio also get the what-if page; the import page is for those who own the fi
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+SECTIONS = {
+    # menu entry → the views (a namespace, or namespace:name) that belong to it
+    "dashboard": ("value:dashboard",),
+    "accounts": ("accounts",),
+    "whatif": ("value:whatif",),
+    "import": ("sales",),
+    "admin": ("admin",),
+}
 
-def nav_items(user) -> list[dict]:
+
+def nav_items(user, view_name: str = "") -> list[dict]:
     if not user.is_authenticated:
         return []
     items = [
@@ -20,9 +29,16 @@ def nav_items(user) -> list[dict]:
         items.append(
             {"url": reverse("admin:index"), "label": _("Data maintenance"), "key": "admin"}
         )
+    for item in items:
+        item["current"] = any(
+            view_name == name or view_name.startswith(name + ":") for name in SECTIONS[item["key"]]
+        )
     return items
 
 
 def navigation(request) -> dict:
-    """Context processor: `nav` for base.html."""
-    return {"nav": nav_items(request.user) if hasattr(request, "user") else []}
+    """Context processor: `nav` for base.html, the entry of the page at hand marked."""
+    if not hasattr(request, "user"):
+        return {"nav": []}
+    match = getattr(request, "resolver_match", None)
+    return {"nav": nav_items(request.user, match.view_name if match else "")}
