@@ -554,12 +554,17 @@ def _tracks(account: Account) -> list[dict]:
 # ---------------------------------------------------------------- edits
 
 
-def _editable_account(request, pk) -> Account:
-    """404 for those who may not see the account, 403 for those who see but may not edit."""
+def _account_for(request, pk, allowed) -> Account:
+    """404 for those who may not see the account, 403 for those who see it but may not
+    make this edit (`allowed(user, account)` false)."""
     account = _visible_account(request.user, pk)
-    if not services.may_edit_account(request.user, account):
+    if not allowed(request.user, account):
         raise PermissionDenied
     return account
+
+
+def _may_steer_tiers(user, _account) -> bool:
+    return user.can_steer_tiers
 
 
 def _back(request, account: Account, section: str):
@@ -590,7 +595,7 @@ def _submit(request, account: Account, form, key: str, save, back) -> HttpRespon
 @login_required
 @require_POST
 def change_stage(request, pk, track):
-    account = _editable_account(request, pk)
+    account = _account_for(request, pk, services.may_edit_account)
     if track not in StageTrack.values:
         raise PermissionDenied
     change = (
@@ -611,7 +616,7 @@ def change_stage(request, pk, track):
 @login_required
 @require_POST
 def check_item(request, pk):
-    account = _editable_account(request, pk)
+    account = _account_for(request, pk, services.may_edit_account)
 
     def save(data):
         services.check_stage_item(
@@ -637,7 +642,7 @@ def check_item(request, pk):
 @login_required
 @require_POST
 def set_potential(request, pk):
-    account = _editable_account(request, pk)
+    account = _account_for(request, pk, services.may_edit_account)
     form = PotentialForm(request.POST)
     return _submit(
         request,
@@ -649,17 +654,10 @@ def set_potential(request, pk):
     )
 
 
-def _steerable_account(request, pk) -> Account:
-    account = _visible_account(request.user, pk)
-    if not request.user.can_steer_tiers:
-        raise PermissionDenied
-    return account
-
-
 @login_required
 @require_POST
 def override_tier(request, pk):
-    account = _steerable_account(request, pk)
+    account = _account_for(request, pk, _may_steer_tiers)
     return _submit(
         request,
         account,
@@ -675,7 +673,7 @@ def override_tier(request, pk):
 @login_required
 @require_POST
 def clear_override(request, pk):
-    account = _steerable_account(request, pk)
+    account = _account_for(request, pk, _may_steer_tiers)
     return _submit(
         request,
         account,
@@ -686,17 +684,10 @@ def clear_override(request, pk):
     )
 
 
-def _team_account(request, pk) -> Account:
-    account = _visible_account(request.user, pk)
-    if not services.may_manage_team(request.user, account):
-        raise PermissionDenied
-    return account
-
-
 @login_required
 @require_POST
 def team_add(request, pk):
-    account = _team_account(request, pk)
+    account = _account_for(request, pk, services.may_manage_team)
     return _submit(
         request,
         account,
@@ -712,7 +703,7 @@ def team_add(request, pk):
 @login_required
 @require_POST
 def team_remove(request, pk):
-    account = _team_account(request, pk)
+    account = _account_for(request, pk, services.may_manage_team)
     form = TeamRemoveForm(request.POST)
     member = None
     if form.is_valid():
