@@ -121,6 +121,17 @@ def save_upload(uploaded, user) -> ImportJob:
     )
 
 
+def discard_upload(job: ImportJob) -> None:
+    """Remove an imported file and its folder: its lines are in the database now, and an
+    ERP export full of customer data should not lie around twice."""
+    path = stored_path(job)
+    path.unlink(missing_ok=True)
+    try:
+        path.parent.rmdir()
+    except OSError:  # not empty or already gone: leave it
+        pass
+
+
 def default_source() -> str:
     """The source of the last import, since most companies import from one ERP."""
     return ImportBatch.objects.values_list("source", flat=True).first() or "erp"
@@ -527,6 +538,7 @@ def run_import(job_id: int, language: str) -> None:
             from kam.value.services import prepare_snapshots
 
             prepare_snapshots()  # so the dashboard opened next shows the new figures at once
+            discard_upload(job)
             _finish(
                 job_id,
                 ImportJobState.DONE,

@@ -326,6 +326,7 @@ def test_a_fixed_file_imports_and_reports_what_it_did(boss_client, boss):
     assert (batch.file_name, batch.imported_by, batch.lines_added) == ("orders.csv", boss, 3)
     job.refresh_from_db()
     assert job.batch == batch and (job.done, job.total) == (3, 3)
+    assert not web_import.stored_path(job).exists()  # the lines are in; the export is not kept
 
     listing = boss_client.get(reverse("sales:import")).content.decode()
     assert f'data-batch="{batch.pk}"' in section(listing, "recent-imports")
