@@ -7,6 +7,7 @@ does exactly what `kam import orders` would.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -126,10 +127,8 @@ def discard_upload(job: ImportJob) -> None:
     ERP export full of customer data should not lie around twice."""
     path = stored_path(job)
     path.unlink(missing_ok=True)
-    try:
+    with contextlib.suppress(OSError):  # not empty or already gone: leave it
         path.parent.rmdir()
-    except OSError:  # not empty or already gone: leave it
-        pass
 
 
 def default_source() -> str:
