@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import csv
 import hashlib
+import itertools
 import math
 import random
 from collections.abc import Iterable, Iterator
@@ -30,6 +31,7 @@ from stdnum.cn import uscc as stdnum_uscc
 
 from kam.accounts.choices import AccountStatus, RelationshipStage, SalesStage, TeamRole
 from kam.users.choices import Role
+from kam.value.analytics.periods import add_months
 
 from . import names
 
@@ -1303,3 +1305,34 @@ def stages_of(account: AccountSpec) -> tuple[str, str]:
     if yearly >= 1_000_000:
         return SalesStage.TRIAL, RelationshipStage.BASIC
     return SalesStage.QUALIFIED, RelationshipStage.EXPLORATORY
+
+
+_SALES_STEPS = {
+    SalesStage.TRIAL: "通过供应商审核，进入合格供应商名录",
+    SalesStage.VOLUME: "小批量试用验收合格，开始批量供货",
+    SalesStage.SOLE: "连续供货稳定，参与客户新品研发，成为首选供应商",
+}
+_RELATIONSHIP_STEPS = {
+    RelationshipStage.BASIC: "首次合作完成，建立日常联系",
+    RelationshipStage.COOPERATIVE: "高层互访，客户信任度提升",
+    RelationshipStage.INTERDEPENDENT: "多部门深度合作，客户忠诚度高",
+    RelationshipStage.ALLIANCE: "签订战略合作协议，资源互补",
+}
+
+
+def stage_history(account: AccountSpec) -> list[tuple[date, str, str, str, str]]:
+    """How the account reached the stages `stages_of` gives it: (day, field, from, to,
+    reason), a step every eight months or so from its first purchase, the last before
+    the demo's end — so the account page shows a path, not just a position."""
+    sales, relationship = stages_of(account)
+    first = date(*MONTHS[account.first_month], 1)
+    out = []
+    for name, order, reasons, target in (
+        ("sales_stage", list(SalesStage), _SALES_STEPS, sales),
+        ("relationship_stage", list(RelationshipStage), _RELATIONSHIP_STEPS, relationship),
+    ):
+        steps = order[: order.index(target) + 1]
+        for number, (old, new) in enumerate(itertools.pairwise(steps), start=1):
+            day = min(add_months(first, 3 + 8 * (number - 1)), LAST_DAY)
+            out.append((day, name, str(old), str(new), reasons[new]))
+    return sorted(out)

@@ -10,8 +10,11 @@ from __future__ import annotations
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
+from datetime import time as dt_time
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -20,14 +23,18 @@ from django.utils.translation import gettext as _
 from kam.accounts import services as account_services
 from kam.accounts.models import Account, Region
 from kam.core import versions
+from kam.core.history import change
+from kam.core.models import FieldChange
 from kam.people.models import Contact
 from kam.sales.models import CostToServe
 from kam.sales.services import import_orders
 from kam.users.models import User
 
-from .generator import DEMO_PASSWORD, DemoData, generate, stages_of
+from .generator import DEMO_PASSWORD, DemoData, generate, stage_history, stages_of
 
 __all__ = ["DEMO_PASSWORD", "DemoSummary", "build_demo"]
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass
@@ -144,8 +151,21 @@ def _create_accounts(data: DemoData, regions: dict[str, Region], users: dict) ->
             account.referred_by = accounts.get(spec.referred_by_code)
             linked.append(account)
     Account.objects.bulk_update(linked, ["parent", "referred_by"], batch_size=500)
+    _record_stage_history(data, accounts)
     versions.bump(versions.VALUE)
     return accounts
+
+
+def _record_stage_history(data: DemoData, accounts: dict[str, Account]) -> None:
+    """The moves that brought each account to its stage, as its owner entered them."""
+    entries = []
+    for spec in data.accounts:
+        account = accounts[spec.code]
+        for day, field_name, old, new, reason in stage_history(spec):
+            entry = change(account, field_name, old, new, by=account.owner, reason=reason)
+            entry.changed_at = datetime.combine(day, dt_time(10), tzinfo=SHANGHAI)
+            entries.append(entry)
+    FieldChange.objects.bulk_create(entries, batch_size=1000)
 
 
 def _create_contacts(data: DemoData, accounts: dict[str, Account]) -> int:

@@ -6,6 +6,7 @@ built on them would be tested against the wrong thing.
 """
 
 import csv
+import itertools
 import re
 from collections import Counter
 from decimal import Decimal
@@ -303,3 +304,15 @@ def test_stages_follow_the_story():
             assert relationship in (RelationshipStage.INTERDEPENDENT, RelationshipStage.ALLIANCE)
         elif kind in (g.GROUP_BUY, g.ONE_OFF_BIG_TICKET):
             assert (sales, relationship) == (SalesStage.TRIAL, RelationshipStage.EXPLORATORY)
+
+
+def test_stage_history_leads_step_by_step_to_the_stage_within_the_demo_years():
+    data = g.generate(seed=2026, scale=1.0)
+    for account in data.accounts:
+        sales, relationship = g.stages_of(account)
+        moves = g.stage_history(account)
+        for name, final in (("sales_stage", sales), ("relationship_stage", relationship)):
+            path = [(old, new) for _day, field, old, new, _why in moves if field == name]
+            assert [new for _old, new in path][-1:] == ([str(final)] if path else [])
+            assert all(a[1] == b[0] for a, b in itertools.pairwise(path))
+        assert all(g.FIRST_DAY <= day <= g.LAST_DAY and why for day, *_rest, why in moves)

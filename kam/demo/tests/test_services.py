@@ -95,3 +95,15 @@ def test_command_loads_once_and_reports_logins(db):
 def test_command_rejects_a_silly_scale(db):
     with pytest.raises(CommandError):
         call_command("demo", "--scale", "0", stdout=StringIO())
+
+
+def test_genuine_key_accounts_show_how_they_reached_sole_supplier(built):
+    from kam.accounts.choices import SalesStage
+    from kam.core.history import history_of
+
+    code = next(code for code, kind in g.PLANTED.items() if kind == g.GENUINE_KEY)
+    account = Account.objects.get(code=code)
+    moves = list(history_of(account, "sales_stage").order_by("changed_at"))
+    assert [m.new_value for m in moves] == [SalesStage.TRIAL, SalesStage.VOLUME, SalesStage.SOLE]
+    assert all(m.changed_by == account.owner and m.reason for m in moves)
+    assert moves[-1].changed_at.year <= 2025
