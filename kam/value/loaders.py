@@ -63,10 +63,11 @@ def _frame(queryset, schema: dict) -> pl.DataFrame:
     return query_frame(sql, params, schema)
 
 
-def load_inputs(user=None, *, end: date | None = None) -> Inputs:
+def load_inputs(user=None, *, end: date | None = None, stamps: dict | None = None) -> Inputs:
     """The analysis' inputs up to `end`: the whole portfolio's from the snapshots (user
-    None), or straight from the database for the accounts `user` may see."""
-    stamps = versions.stamps()
+    None), or straight from the database for the accounts `user` may see. `stamps`, when
+    the caller has just read them, saves reading them again."""
+    stamps = stamps or versions.stamps()
     if user is None:
         accounts, costs, potential, team = (
             snapshot.cached(name, (versions.VALUE,), partial(load, None), _SCHEMAS[name], stamps)

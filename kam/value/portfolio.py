@@ -72,7 +72,7 @@ def company(period: Period, policy: Policy | None = None) -> Computed:
         if key in _cache:
             _cache.move_to_end(key)
             return _cache[key]
-    computed = dataclasses.replace(compute(period, policy), key=key)
+    computed = dataclasses.replace(compute(period, policy, stamps), key=key)
     with _lock:
         _cache[key] = computed
         while len(_cache) > KEEP:

@@ -60,8 +60,8 @@ def prepare_snapshots() -> float:
     return time.perf_counter() - started
 
 
-def compute(period: Period, policy: Policy) -> portfolio.Computed:
-    inputs = loaders.load_inputs(end=period.end)
+def compute(period: Period, policy: Policy, stamps: dict | None = None) -> portfolio.Computed:
+    inputs = loaders.load_inputs(end=period.end, stamps=stamps)
     analysis = analyze(
         inputs.months,
         inputs.costs,
