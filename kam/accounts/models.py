@@ -3,12 +3,10 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import uscc
 
 from kam.core.models import SoftDeleteModel, SoftDeleteQuerySet, TimeStampedModel
-from kam.users.choices import Role
 
 from .choices import AccountStatus, RelationshipStage, SalesStage, StageTrack, TeamRole
 from .stages import TRACKS
@@ -29,24 +27,13 @@ class Region(TimeStampedModel):
 
 
 class AccountQuerySet(SoftDeleteQuerySet):
-    def visible_to(self, user):
-        """The one place that decides which accounts a user may see.
+    def restrict(self, user, action="view", *, with_deleted: bool = False):
+        """The accounts `user` may act on for `action`; the rules are in `access`."""
+        from . import access
 
-        Executives and the key account director see the whole portfolio; a regional
-        manager sees the region's accounts; everybody else (KAMs, specialists, finance)
-        sees the accounts whose team they are on or that they own.
-        """
-        alive = self.alive()
-        if user is None or not user.is_authenticated or not user.is_active:
-            return alive.none()
-        if user.sees_whole_portfolio:
-            return alive
-        on_team = Q(owner=user) | Q(
-            pk__in=AccountTeamMember.objects.filter(user=user).values("account")
+        return access.restrict_accounts(
+            self, user, access.Action(action), with_deleted=with_deleted
         )
-        if user.role == Role.REGIONAL_MANAGER and user.region_id:
-            return alive.filter(Q(region_id=user.region_id) | on_team)
-        return alive.filter(on_team)
 
 
 class Account(SoftDeleteModel):

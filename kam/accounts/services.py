@@ -6,7 +6,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.core.history import record_change
-from kam.users.choices import Role
 
 from . import stages
 from .choices import StageTrack, TeamRole
@@ -16,6 +15,23 @@ from .models import Account, AccountTeamMember, Region, StageCheck, StageMilesto
 def get_or_create_region(name: str) -> Region:
     region, _created = Region.objects.get_or_create(name=name.strip())
     return region
+
+
+# The account's own data, changed only by those who may manage the account.
+MASTER_FIELDS = (
+    "name",
+    "short_name",
+    "code",
+    "uscc",
+    "industry",
+    "region",
+    "status",
+    "parent",
+    "referred_by",
+    "owner",
+)
+# Of those, the ones whose every change history keeps (who, when, from, to).
+TRACKED_FIELDS = ("region", "status", "parent")
 
 
 def create_account(*, name: str, by=None, **fields) -> Account:
@@ -45,6 +61,27 @@ def change_owner(account: Account, new_owner, *, by=None, reason: str = "") -> A
     if new_owner is not None:
         add_team_member(account, new_owner, TeamRole.KAM)
     return account
+
+
+@transaction.atomic
+def update_account(account: Account, *, by=None, reason: str = "", **fields) -> Account:
+    """Change an account's master data (MASTER_FIELDS); owner, region, status and group
+    changes are recorded in history, read from the row as it is under a lock."""
+    unknown = set(fields) - set(MASTER_FIELDS)
+    if unknown:
+        raise ValueError(f"not master data of an account: {sorted(unknown)}")
+    current = Account.objects.select_for_update().get(pk=account.pk)
+    owner = fields.pop("owner", current.owner)
+    for name, value in fields.items():
+        if name in TRACKED_FIELDS:
+            record_change(current, name, getattr(current, name), value, by=by, reason=reason)
+        setattr(current, name, value)
+    current.full_clean()
+    current.save()
+    if getattr(owner, "pk", None) != current.owner_id:
+        change_owner(current, owner, by=by, reason=reason)
+    account.refresh_from_db()
+    return current
 
 
 @transaction.atomic
@@ -90,8 +127,20 @@ def add_team_member(account: Account, user, role: str, department: str = "") -> 
     return member
 
 
+def removal_problem(account: Account, user, role: str) -> str:
+    """Why this member may not leave the team ("" when they may): the owner stays as KAM."""
+    if role == TeamRole.KAM and account.owner_id == getattr(user, "pk", user):
+        return _("The owner stays on the team; hand the account over first.")
+    return ""
+
+
 def remove_team_member(account: Account, user, role: str, *, by=None) -> None:
-    deleted, _ = AccountTeamMember.objects.filter(account=account, user=user, role=role).delete()
+    problem = removal_problem(account, user, role)
+    if problem:
+        raise ValidationError(problem)
+    deleted, _count = AccountTeamMember.objects.filter(
+        account=account, user=user, role=role
+    ).delete()
     if deleted:
         record_change(account, "team", f"{user.pk}:{role}", "", by=by)
 
@@ -119,35 +168,6 @@ def add_to_team(account: Account, user, role: str, *, department: str = "", by=N
     if not existed:
         record_change(account, "team", "", f"{user.pk}:{role}", by=by)
     return member
-
-
-# Who may change what on an account. Seeing an account (visible_to) is checked first, by
-# the caller; these say which of those who see it may also change it.
-
-
-def manages(user, account: Account) -> bool:
-    """Those who steer the whole portfolio, and the regional manager of the account's region."""
-    if user.sees_whole_portfolio:
-        return True
-    return bool(
-        user.role == Role.REGIONAL_MANAGER
-        and user.region_id
-        and user.region_id == account.region_id
-    )
-
-
-def may_edit_account(user, account: Account, team_user_ids=None) -> bool:
-    """Owner, team and managers edit stages, the stage checklist and potential inputs.
-    `team_user_ids` saves a query when the caller has the team already."""
-    if account.owner_id == user.pk or manages(user, account):
-        return True
-    if team_user_ids is None:
-        return AccountTeamMember.objects.filter(account=account, user=user).exists()
-    return user.pk in team_user_ids
-
-
-def may_manage_team(user, account: Account) -> bool:
-    return account.owner_id == user.pk or manages(user, account)
 
 
 @transaction.atomic

@@ -13,26 +13,21 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 
 from .history import history_of
-from .models import FieldChange
 
 admin.site.site_header = _("kam · data maintenance")
 admin.site.site_title = _("kam data maintenance")
 admin.site.index_title = _("Data maintenance")
 
 
-def sees_whole_portfolio(user) -> bool:
-    """Executives, the key account director and superusers: no row filter, deleted rows too."""
-    return bool(user.is_authenticated and user.is_active and user.sees_whole_portfolio)
-
-
 class SoftDeletedListFilter(admin.SimpleListFilter):
-    """Alive rows by default; those who may restore rows can also list the deleted ones."""
+    """Alive rows by default; the deleted ones a filter away for those who may restore
+    them (the model admin's `lists_deleted(request)`, which asks the access layer)."""
 
     title = _("deleted")
     parameter_name = "deleted"
 
     def lookups(self, request, model_admin):
-        if not sees_whole_portfolio(request.user):
+        if not getattr(model_admin, "lists_deleted", lambda _request: False)(request):
             return []
         return [("no", _("Alive")), ("yes", _("Deleted")), ("all", _("All"))]
 
@@ -138,11 +133,8 @@ class HistoryMixin:
         return history_table(obj)
 
 
-@admin.register(FieldChange)
 class FieldChangeAdmin(admin.ModelAdmin):
-    """The audit trail. Read-only, and only for those who see the whole portfolio: a change
-    names objects (and values) that a KAM outside the account must not see; the change form of
-    each account shows its own history to whoever may open it."""
+    """The audit trail's list; registered by kam.accounts.admin, which decides who sees it."""
 
     list_display = [
         "changed_at",
@@ -168,18 +160,3 @@ class FieldChangeAdmin(admin.ModelAdmin):
         except NoReverseMatch:
             return obj.object_id
         return format_html('<a href="{}">{}</a>', url, obj.object_id)
-
-    def has_module_permission(self, request):
-        return sees_whole_portfolio(request.user) and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return sees_whole_portfolio(request.user) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -4,8 +4,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from kam.accounts.access import Action
 from kam.accounts.admin import AccountScopedAdmin
-from kam.core.admin import HistoryMixin, SoftDeletedListFilter, sees_whole_portfolio
+from kam.core.admin import HistoryMixin, SoftDeletedListFilter
 
 from . import services
 from .models import Contact
@@ -21,17 +22,18 @@ class ContactAdmin(HistoryMixin, AccountScopedAdmin):
     readonly_fields = ["created_at", "updated_at", "deleted_at", "change_history"]
     actions = ["soft_delete", "restore"]
 
-    def get_queryset(self, request):
-        if sees_whole_portfolio(request.user):
-            return Contact.objects.all()
-        return Contact.objects.visible_to(request.user)
+    def lists_deleted(self, request) -> bool:
+        return self.has_change_permission(request)
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # soft deletion only: see the actions
+    def _editable(self, request, queryset):
+        """Of the selected contacts, those whose account the user may edit."""
+        return queryset.filter(
+            pk__in=Contact.objects.restrict(request.user, Action.EDIT, with_deleted=True)
+        )
 
     @admin.action(description=_("Soft delete selected contacts"), permissions=["change"])
     def soft_delete(self, request, queryset):
-        contacts = list(queryset.filter(deleted_at__isnull=True))
+        contacts = list(self._editable(request, queryset).alive())
         for contact in contacts:
             services.delete_contact(contact, by=request.user)
         self.message_user(
@@ -46,7 +48,7 @@ class ContactAdmin(HistoryMixin, AccountScopedAdmin):
 
     @admin.action(description=_("Restore selected contacts"), permissions=["change"])
     def restore(self, request, queryset):
-        contacts = list(queryset.filter(deleted_at__isnull=False))
+        contacts = list(self._editable(request, queryset).deleted())
         for contact in contacts:
             services.restore_contact(contact, by=request.user)
         self.message_user(

@@ -3,14 +3,12 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kam.core.models import SoftDeleteModel
+from kam.accounts.access import AccountOwnedQuerySet
+from kam.core.models import SoftDeleteModel, SoftDeleteQuerySet
 
 
-class ContactQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from kam.accounts.models import Account
-
-        return self.filter(deleted_at__isnull=True, account__in=Account.objects.visible_to(user))
+class ContactQuerySet(AccountOwnedQuerySet, SoftDeleteQuerySet):
+    """Contacts follow their account (`restrict`) and are deleted softly (`alive`)."""
 
 
 class Contact(SoftDeleteModel):

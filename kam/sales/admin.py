@@ -12,7 +12,9 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.utils.translation import gettext_lazy as _
 
-from kam.accounts.admin import AccountScopedAdmin
+from kam.accounts import access
+from kam.accounts.access import Action
+from kam.accounts.admin import AccessAdmin, AccountScopedAdmin
 
 from .models import AccountMonth, CostToServe, ImportBatch, ImportJob, OrderLine
 
@@ -40,14 +42,7 @@ class MonthListFilter(admin.SimpleListFilter):
 class ReadOnlyAdmin(AccountScopedAdmin):
     """Visible to whoever may see the account; nobody adds, edits or deletes here."""
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    change_action = None
 
 
 @admin.register(OrderLine)
@@ -117,12 +112,13 @@ class CostToServeAdmin(AccountScopedAdmin):
     date_hierarchy = "date"
     readonly_fields = ["created_at", "updated_at"]
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(AccessAdmin):
+    """What each import did, for those who may import; read-only."""
+
+    view_action = Action.IMPORT
+    change_action = None
     list_display = [
         "created_at",
         "file_name",
@@ -141,19 +137,14 @@ class ImportBatchAdmin(admin.ModelAdmin):
     search_fields = ["file_name", "source"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
-    """Uploads from the import page, read-only: they are run from that page, not here."""
+class ImportJobAdmin(AccessAdmin):
+    """Uploads from the import page, read-only: they are run from that page, not here.
+    Each importer sees their own uploads (file names, paths); administrators see all."""
+
+    view_action = Action.IMPORT
+    change_action = None
 
     list_display = ["created_at", "file_name", "uploaded_by", "source", "state", "batch"]
     list_filter = ["state", "source"]
@@ -161,11 +152,8 @@ class ImportJobAdmin(admin.ModelAdmin):
     search_fields = ["file_name", "source"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def get_queryset(self, request):
+        jobs = super().get_queryset(request)
+        if access.may(request.user, Action.ADMINISTER):
+            return jobs
+        return jobs.filter(uploaded_by=request.user)

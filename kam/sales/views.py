@@ -1,20 +1,20 @@
 """The import page: upload, mapping and options, preview and check, then the import.
 
-Only users who may import (``user.can_import``) get here; an upload belongs to whoever
+Only users the access layer lets import get here; an upload belongs to whoever
 uploaded it. The work is done in `web_import`, over the same importer as the CLI.
 """
 
-from functools import wraps
 from pathlib import Path
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kam.accounts import access
+from kam.accounts.access import Action
 
 from . import web_import
 from .forms import MappingForm, UploadForm
@@ -29,15 +29,7 @@ REPORT_TYPES = {
 }
 
 
-def importer_required(view):
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.can_import:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+importer_required = access.requires(Action.IMPORT)
 
 
 def _own_job(request, pk: int) -> ImportJob:

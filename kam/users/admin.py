@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
+from .roles import Action, may_company
 
 
 @admin.register(User)
@@ -33,3 +34,22 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         (_("Key account work"), {"fields": ["role", "region", "department"]}),
     ]
+
+    # Users and their roles decide what everybody may do: administrators only.
+    def _administers(self, request) -> bool:
+        return may_company(request.user, Action.ADMINISTER)
+
+    def has_module_permission(self, request):
+        return self._administers(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._administers(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._administers(request)
+
+    def has_add_permission(self, request):
+        return self._administers(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate leavers: what they owned and wrote keeps pointing at them

@@ -2,7 +2,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .choices import PORTFOLIO_ROLES, Role
+from .choices import Role
 
 
 class User(AbstractUser):
@@ -25,20 +25,6 @@ class User(AbstractUser):
         ordering = ["username"]
         verbose_name = _("user")
         verbose_name_plural = _("users")
-
-    @property
-    def sees_whole_portfolio(self) -> bool:
-        return self.is_superuser or self.role in PORTFOLIO_ROLES
-
-    @property
-    def can_steer_tiers(self) -> bool:
-        """Who may override tiers and save tier configurations: those who steer the portfolio."""
-        return self.sees_whole_portfolio
-
-    @property
-    def can_import(self) -> bool:
-        """Who may load ERP exports: the portfolio roles and finance, who own the figures."""
-        return self.sees_whole_portfolio or self.role == Role.FINANCE
 
     def get_full_name(self) -> str:
         """Chinese names read surname first with no space (蔡艳); others as Django writes them."""

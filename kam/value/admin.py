@@ -4,7 +4,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from kam.accounts.admin import AccountScopedAdmin
+from kam.accounts.access import Action
+from kam.accounts.admin import AccessAdmin, AccountScopedAdmin
 
 from . import services
 from .config import PolicyError, policy_from_dict
@@ -26,7 +27,10 @@ class TierConfigForm(forms.ModelForm):
 
 
 @admin.register(TierConfig)
-class TierConfigAdmin(admin.ModelAdmin):
+class TierConfigAdmin(AccessAdmin):
+    """Named tier settings, for those who steer the portfolio."""
+
+    view_action = change_action = Action.STEER_VALUE
     form = TierConfigForm
     list_display = ["name", "is_active", "note", "created_by", "updated_at"]
     readonly_fields = ["is_active", "created_by", "created_at", "updated_at"]
@@ -54,15 +58,7 @@ class AccountTierAdmin(AccountScopedAdmin):
     list_filter = ["computed_tier", "override_tier"]
     search_fields = ["account__name", "account__code"]
     list_select_related = ["account"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    change_action = None
 
 
 @admin.register(AccountPotential)
@@ -84,6 +80,3 @@ class AccountPotentialAdmin(AccountScopedAdmin):
     def save_model(self, request, obj, form, change):
         values = {name: form.cleaned_data.get(name) for name in services.POTENTIAL_FIELDS}
         services.set_potential(form.cleaned_data["account"], by=request.user, **values)
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,6 +1,6 @@
 """From the database to the analytics' input frames, through the permission-aware queryset.
 
-Every frame is limited to the accounts `Account.objects.visible_to(user)` returns; the
+Every frame is limited to the accounts `Account.objects.restrict(user)` returns; the
 CLI and scheduled jobs pass user=None, which means the whole portfolio.
 """
 
@@ -48,13 +48,13 @@ class Inputs:
 
 def scope(user=None):
     """None means the whole portfolio (the CLI, scheduled jobs); a user, what they may see."""
-    return Account.objects.alive() if user is None else Account.objects.visible_to(user)
+    return Account.objects.alive() if user is None else Account.objects.restrict(user)
 
 
 def visible_ids(user) -> pl.Series:
     """Ids of the accounts `user` may see, through the one permission-aware queryset
     (none for None or an anonymous user)."""
-    ids = Account.objects.visible_to(user).order_by().values_list("pk", flat=True)
+    ids = Account.objects.restrict(user).order_by().values_list("pk", flat=True)
     return pl.Series("account_id", list(ids), dtype=pl.Int64)
 
 

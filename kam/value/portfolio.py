@@ -20,6 +20,7 @@ import polars as pl
 from django.db import connection
 from django.db.models import Max, Min
 
+from kam.accounts import access
 from kam.core import versions
 from kam.sales.models import AccountMonth
 
@@ -105,11 +106,11 @@ def analysis_for(user, period: Period, policy: Policy | None = None) -> Analysis
     so a KAM's second page costs no more than the boss's.
     """
     computed = company(period, policy)
-    if user is not None and getattr(user, "sees_whole_portfolio", False):
+    if access.sees_every_account(user):
         return computed.analysis
     if not computed.key or user is None:
         return narrowed(computed, loaders.visible_ids(user))
-    key = (computed.key, _scope_of(user))
+    key = (computed.key, access.scope_key(user))
     with _lock:
         if key in _narrowed:
             _narrowed.move_to_end(key)
@@ -120,18 +121,6 @@ def analysis_for(user, period: Period, policy: Policy | None = None) -> Analysis
         while len(_narrowed) > KEEP_NARROWED:
             _narrowed.popitem(last=False)
     return analysis
-
-
-def _scope_of(user) -> tuple:
-    """What `Account.objects.visible_to` decides by, besides the accounts' own data."""
-    return (
-        user.pk,
-        getattr(user, "role", None),
-        getattr(user, "region_id", None),
-        user.is_active,
-        user.is_superuser,
-        user.is_authenticated,
-    )
 
 
 def derived(analysis: Analysis, name: str, build: Callable[[], T], *, also=None) -> T:

@@ -10,12 +10,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from kam.accounts import access
+from kam.accounts.access import Action
 
 from . import charts, portfolio, services
 from .config import PolicyError, policy_from_dict
@@ -58,7 +60,7 @@ def dashboard(request):
         "picker": picker,
         "period": period,
         "previous_period": before,
-        "whole_portfolio": request.user.sees_whole_portfolio,
+        "whole_portfolio": access.sees_every_account(request.user),
     }
     return render(request, "value/dashboard.html", context)
 
@@ -106,11 +108,9 @@ def _starting_config(request, configs: list[TierConfig]) -> TierConfig | None:
     return next((config for config in configs if config.is_active), None)
 
 
-@login_required
+@access.requires(Action.STEER_VALUE)
 def whatif(request):
     """Change weights and thresholds, see who would move between tiers, then save."""
-    if not request.user.can_steer_tiers:
-        raise PermissionDenied
     span = data_span()
     configs = list(TierConfig.objects.all())
     start = _starting_config(request, configs)

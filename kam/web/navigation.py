@@ -4,6 +4,8 @@ portfolio also get the what-if page; the import page is for those who own the fi
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from kam.users.roles import Action, may_company
+
 SECTIONS = {
     # menu entry → the views (a namespace, or namespace:name) that belong to it
     "dashboard": ("value:dashboard",),
@@ -21,9 +23,9 @@ def nav_items(user, view_name: str = "") -> list[dict]:
         {"url": reverse("value:dashboard"), "label": _("Dashboard"), "key": "dashboard"},
         {"url": reverse("accounts:list"), "label": _("Accounts"), "key": "accounts"},
     ]
-    if user.can_steer_tiers:
+    if may_company(user, Action.STEER_VALUE):
         items.append({"url": reverse("value:whatif"), "label": _("What-if"), "key": "whatif"})
-    if user.can_import:
+    if may_company(user, Action.IMPORT):
         items.append({"url": reverse("sales:import"), "label": _("Import"), "key": "import"})
     if user.is_staff:
         items.append(

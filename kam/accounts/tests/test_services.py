@@ -41,7 +41,7 @@ def test_change_owner_records_who_from_to_and_why(cast):
     assert AccountTeamMember.objects.filter(
         account=account, user=cast.outsider_kam, role=TeamRole.KAM
     ).exists()
-    assert Account.objects.visible_to(cast.outsider_kam).filter(pk=account.pk).exists()
+    assert Account.objects.restrict(cast.outsider_kam).filter(pk=account.pk).exists()
 
 
 def test_change_owner_to_the_same_owner_records_nothing(cast):
@@ -74,12 +74,12 @@ def test_soft_delete_and_restore_keep_the_row(cast):
     assert row.name == "上海申华机械有限公司"
     assert AccountTeamMember.objects.filter(account=account).count() == 2
     assert not Account.objects.alive().filter(pk=account.pk).exists()
-    assert not Account.objects.visible_to(cast.boss).filter(pk=account.pk).exists()
+    assert not Account.objects.restrict(cast.boss).filter(pk=account.pk).exists()
 
     services.restore_account(row, by=cast.boss)
     row.refresh_from_db()
     assert row.deleted_at is None
-    assert Account.objects.visible_to(cast.owner_kam).filter(pk=account.pk).exists()
+    assert Account.objects.restrict(cast.owner_kam).filter(pk=account.pk).exists()
 
     deleted, restored = history_of(account, "deleted").order_by("changed_at", "id")
     assert (deleted.changed_by, deleted.new_value, deleted.reason) == (

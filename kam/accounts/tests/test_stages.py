@@ -103,19 +103,6 @@ def test_changing_only_the_note_keeps_the_old_note_in_history(cast):
     assert (change.old_value, change.new_value) == ("一月", "二月")
 
 
-def test_who_may_edit_an_account(cast):
-    account = cast.east_account
-    for user in (cast.owner_kam, cast.team_specialist, cast.boss, cast.director, cast.east_manager):
-        assert services.may_edit_account(user, account), user
-    for user in (cast.outsider_kam, cast.finance_user):
-        assert not services.may_edit_account(user, account), user
-    # the team manages who is on it only through the owner and the managers
-    assert services.may_manage_team(cast.owner_kam, account)
-    assert services.may_manage_team(cast.east_manager, account)
-    assert not services.may_manage_team(cast.team_specialist, account)
-    assert not services.may_manage_team(cast.east_manager, cast.south_shared)
-
-
 def test_the_admin_lists_milestones_and_copies_the_defaults_in(boss_client):
     changelist = reverse("admin:accounts_stagemilestone_changelist")
     assert boss_client.get(changelist).status_code == 200

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def visible(user) -> set[str]:
-    return set(Account.objects.visible_to(user).values_list("code", flat=True))
+    return set(Account.objects.restrict(user).values_list("code", flat=True))
 
 
 ALIVE = {"C-E001", "C-E002", "C-S001", "C-S002"}
@@ -28,7 +28,7 @@ def test_team_member_sees_the_teams_account(cast):
 
 def test_outsider_sees_nothing_of_another_kams_accounts(cast):
     assert visible(cast.outsider_kam) == {"C-S001", "C-S002"}
-    assert not Account.objects.visible_to(cast.outsider_kam).filter(pk=cast.east_account.pk)
+    assert not Account.objects.restrict(cast.outsider_kam).filter(pk=cast.east_account.pk)
 
 
 def test_regional_manager_sees_region_and_own_teams(cast):
@@ -94,7 +94,7 @@ def test_visible_to_is_one_query_and_distinct(cast, django_assert_num_queries):
     services.add_team_member(cast.east_account, cast.team_specialist, TeamRole.SERVICE_LEAD)
     with django_assert_num_queries(1):
         codes = list(
-            Account.objects.visible_to(cast.team_specialist).values_list("code", flat=True)
+            Account.objects.restrict(cast.team_specialist).values_list("code", flat=True)
         )
     assert codes == ["C-E001"]
 
@@ -114,7 +114,7 @@ def contacts(cast):
 
 
 def visible_contacts(user) -> set[str]:
-    return set(Contact.objects.visible_to(user).values_list("name", flat=True))
+    return set(Contact.objects.restrict(user).values_list("name", flat=True))
 
 
 def test_contacts_follow_their_accounts(cast, contacts):

@@ -1,7 +1,8 @@
 """The account 360° page (/customers/<id>/), its chart data and its edits.
 
-Everything goes through Account.objects.visible_to(user): an account the user may not
-see answers 404, for the page, the chart data and every edit. Edits are small POST views
+Everything asks the access layer (kam.accounts.access): an account the user may not
+see answers 404, for the page, the chart data and every edit; one the user sees but may
+not change this way answers 403. Edits are small POST views
 that call a service (each keeps history) and redirect back to the section they came from;
 bad input shows the page again with the form's errors and changes nothing.
 """
@@ -18,13 +19,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kam.accounts import services, stages
+from kam.accounts import access, services, stages
+from kam.accounts.access import Action
 from kam.accounts.choices import RelationshipStage, SalesStage, StageTrack, TeamRole
 from kam.accounts.forms import (
     ClearOverrideForm,
@@ -128,8 +130,8 @@ def account_chart(request, pk):
     )
 
 
-def _visible_account(user, pk) -> Account:
-    queryset = Account.objects.visible_to(user).select_related(
+def _visible_account(user, pk, action: Action = Action.VIEW) -> Account:
+    queryset = Account.objects.select_related(
         "region",
         "owner",
         "parent",
@@ -138,7 +140,7 @@ def _visible_account(user, pk) -> Account:
         "tier_state__overridden_by",
         "potential",
     )
-    return get_object_or_404(queryset, pk=pk)
+    return access.get_account(user, pk, action, queryset)
 
 
 def period_from(params) -> Period:
@@ -177,8 +179,8 @@ def _render(request, account: Account, bound: dict | None = None, status: int = 
     period = picker.period()
     team = list(account.team.select_related("user").order_by("role", "user__username"))
     team_ids = {member.user_id for member in team}
-    may_edit = services.may_edit_account(user, account, team_ids)
-    may_team = services.may_manage_team(user, account)
+    may_edit = access.may(user, Action.EDIT, account, team_user_ids=team_ids)
+    may_team = access.may(user, Action.MANAGE_TEAM, account, team_user_ids=team_ids)
     for member in team:
         member.removable = may_team and not (
             member.role == TeamRole.KAM and member.user_id == account.owner_id
@@ -207,7 +209,7 @@ def _render(request, account: Account, bound: dict | None = None, status: int = 
         "contacts": _contacts(account),
         "may_edit": may_edit,
         "may_manage_team": may_team,
-        "may_steer_tiers": user.can_steer_tiers,
+        "may_steer_tiers": access.may(user, Action.STEER_VALUE),
         "forms": forms,
     }
     return render(request, "accounts/detail.html", context, status=status)
@@ -267,7 +269,7 @@ def _related(user, account: Account) -> Related:
     belongs to a group is part of knowing the customer."""
     linked = [pk for pk in (account.parent_id, account.referred_by_id) if pk]
     rows = (
-        Account.objects.visible_to(user)
+        Account.objects.restrict(user)
         .filter(Q(parent=account) | Q(referred_by=account) | Q(pk__in=linked))
         .exclude(pk=account.pk)
         .only("id", "name", "code", "parent_id", "referred_by_id")
@@ -554,17 +556,10 @@ def _tracks(account: Account) -> list[dict]:
 # ---------------------------------------------------------------- edits
 
 
-def _account_for(request, pk, allowed) -> Account:
+def _account_for(request, pk, action: Action) -> Account:
     """404 for those who may not see the account, 403 for those who see it but may not
-    make this edit (`allowed(user, account)` false)."""
-    account = _visible_account(request.user, pk)
-    if not allowed(request.user, account):
-        raise PermissionDenied
-    return account
-
-
-def _may_steer_tiers(user, _account) -> bool:
-    return user.can_steer_tiers
+    make this edit."""
+    return _visible_account(request.user, pk, action)
 
 
 def _back(request, account: Account, section: str):
@@ -595,7 +590,7 @@ def _submit(request, account: Account, form, key: str, save, back) -> HttpRespon
 @login_required
 @require_POST
 def change_stage(request, pk, track):
-    account = _account_for(request, pk, services.may_edit_account)
+    account = _account_for(request, pk, Action.EDIT)
     if track not in StageTrack.values:
         raise PermissionDenied
     change = (
@@ -616,7 +611,7 @@ def change_stage(request, pk, track):
 @login_required
 @require_POST
 def check_item(request, pk):
-    account = _account_for(request, pk, services.may_edit_account)
+    account = _account_for(request, pk, Action.EDIT)
 
     def save(data):
         services.check_stage_item(
@@ -642,7 +637,7 @@ def check_item(request, pk):
 @login_required
 @require_POST
 def set_potential(request, pk):
-    account = _account_for(request, pk, services.may_edit_account)
+    account = _account_for(request, pk, Action.EDIT)
     form = PotentialForm(request.POST)
     return _submit(
         request,
@@ -657,7 +652,7 @@ def set_potential(request, pk):
 @login_required
 @require_POST
 def override_tier(request, pk):
-    account = _account_for(request, pk, _may_steer_tiers)
+    account = _account_for(request, pk, Action.STEER_VALUE)
     return _submit(
         request,
         account,
@@ -673,7 +668,7 @@ def override_tier(request, pk):
 @login_required
 @require_POST
 def clear_override(request, pk):
-    account = _account_for(request, pk, _may_steer_tiers)
+    account = _account_for(request, pk, Action.STEER_VALUE)
     return _submit(
         request,
         account,
@@ -687,7 +682,7 @@ def clear_override(request, pk):
 @login_required
 @require_POST
 def team_add(request, pk):
-    account = _account_for(request, pk, services.may_manage_team)
+    account = _account_for(request, pk, Action.MANAGE_TEAM)
     return _submit(
         request,
         account,
@@ -703,7 +698,7 @@ def team_add(request, pk):
 @login_required
 @require_POST
 def team_remove(request, pk):
-    account = _account_for(request, pk, services.may_manage_team)
+    account = _account_for(request, pk, Action.MANAGE_TEAM)
     form = TeamRemoveForm(request.POST)
     member = None
     if form.is_valid():
@@ -712,12 +707,12 @@ def team_remove(request, pk):
             .select_related("user")
             .first()
         )
-    problem = ""
     if member is None:
-        problem = _("That person is not on this account's team.")
-    elif member.role == TeamRole.KAM and member.user_id == account.owner_id:
-        problem = _("The owner stays on the team; hand the account over first.")
-    if problem:
-        return _render(request, account, {"team_error": problem}, status=400)
-    services.remove_team_member(account, member.user, member.role, by=request.user)
+        return _render(
+            request, account, {"team_error": _("That person is not on this account's team.")}, 400
+        )
+    try:
+        services.remove_team_member(account, member.user, member.role, by=request.user)
+    except ValidationError as error:
+        return _render(request, account, {"team_error": " ".join(error.messages)}, status=400)
     return _back(request, account, "team")

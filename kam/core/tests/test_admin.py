@@ -193,7 +193,7 @@ def test_soft_delete_and_restore_contacts_through_actions(boss_client, cast, dat
     )
     contact.refresh_from_db()
     assert contact.deleted_at is not None
-    assert not Contact.objects.visible_to(cast.owner_kam).exists()
+    assert not Contact.objects.restrict(cast.owner_kam).exists()
     boss_client.post(
         admin_url(Contact) + "?deleted=yes",
         {"action": "restore", "_selected_action": [contact.pk]},
@@ -342,10 +342,14 @@ def test_history_list_is_for_the_portfolio_only(staff_kam):
     assert staff_kam.get(admin_url(FieldChange)).status_code == 403
 
 
-def test_forms_accept_only_visible_accounts(staff_kam, cast):
+def test_forms_accept_only_visible_accounts(client, cast):
+    """east_manager may manage east_account but does not see south_account."""
+    cast.east_manager.is_staff = True
+    cast.east_manager.save()
+    client.force_login(cast.east_manager)
     account = cast.east_account
     body = account_form(account, parent=cast.south_account.pk)
-    response = staff_kam.post(admin_url(account, "change", account.pk), body)
+    response = client.post(admin_url(account, "change", account.pk), body)
     assert response.status_code == 200  # the form comes back with an error
     assert "parent" in response.context["adminform"].form.errors
     account.refresh_from_db()

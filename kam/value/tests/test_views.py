@@ -51,7 +51,7 @@ def ledger(tmp_path, cast):
 
 def revenue_seen_by(user, year: int) -> Decimal:
     """Independently of the analysis: the rollup summed over the accounts `user` may see."""
-    visible = Account.objects.visible_to(user)
+    visible = Account.objects.restrict(user)
     total = AccountMonth.objects.filter(account__in=visible, month__year=year).aggregate(
         total=Sum("revenue")
     )["total"]

@@ -87,7 +87,7 @@ accounts = {
     for a in Account.objects.select_related("owner")
 }
 kams = list(User.objects.filter(role=Role.KAM).order_by("username"))
-visible = {u.username: set(Account.objects.visible_to(u).values_list("code", flat=True)) for u in kams}
+visible = {u.username: set(Account.objects.restrict(u).values_list("code", flat=True)) for u in kams}
 big = "C00003"  # the planted genuine key account of 华东
 outsiders = [u.username for u in kams if big not in visible[u.username]]
 result = {
