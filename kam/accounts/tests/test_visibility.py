@@ -93,9 +93,7 @@ def test_visible_to_is_one_query_and_distinct(cast, django_assert_num_queries):
     # Two team roles on the same account must not duplicate it.
     services.add_team_member(cast.east_account, cast.team_specialist, TeamRole.SERVICE_LEAD)
     with django_assert_num_queries(1):
-        codes = list(
-            Account.objects.restrict(cast.team_specialist).values_list("code", flat=True)
-        )
+        codes = list(Account.objects.restrict(cast.team_specialist).values_list("code", flat=True))
     assert codes == ["C-E001"]
 
 
