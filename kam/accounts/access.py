@@ -60,6 +60,7 @@ __all__ = [
     "AccountOwnedQuerySet",
     "Action",
     "account_filter",
+    "add_as_argument",
     "cli_user",
     "get_account",
     "get_for",
@@ -241,6 +242,16 @@ def scope_key(user) -> tuple:
     if not is_active(user):
         return ("nobody",)
     return (user.pk, user.role, user.region_id, user.is_superuser)
+
+
+def add_as_argument(parser) -> None:
+    """`--as USERNAME` for a CLI command that writes (see `cli_user`)."""
+    parser.add_argument(
+        "--as",
+        dest="as_user",
+        metavar="USERNAME",
+        help="who is doing this: history names them, and they need the right to do it",
+    )
 
 
 def cli_user(username: str | None, action: Action, account=None):

@@ -7,8 +7,10 @@ through the services, which keep the history.
 """
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
+from django.forms.models import BaseInlineFormSet
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -25,6 +27,10 @@ from . import access, services
 from .access import Action
 from .models import Account, AccountTeamMember, Region, StageCheck, StageMilestone
 from .stages import TRACKS
+
+# Django's groups carry model permissions, which kam's admin does not use: what a person
+# may do follows from their role and teams (the access layer).
+admin.site.unregister(Group)
 
 
 class AccessAdmin(admin.ModelAdmin):
@@ -124,12 +130,27 @@ class RegionAdmin(AccessAdmin):
         return obj.account_count
 
 
+class TeamFormSet(BaseInlineFormSet):
+    """Refuses, with the service's reason, a removal the service would refuse."""
+
+    def clean(self):
+        super().clean()
+        for form in self.deleted_forms:
+            member = form.instance
+            problem = member.pk and services.removal_problem(
+                self.instance, member.user_id, member.role
+            )
+            if problem:
+                raise ValidationError(problem)
+
+
 class TeamInline(admin.TabularInline):
     """The team on the account's form: people are added and removed by those who may
     manage the team (through the services, so history keeps it); a row is never edited in
     place, and the owner's own KAM row stays."""
 
     model = AccountTeamMember
+    formset = TeamFormSet
     extra = 0
     fields = ["user", "role", "department"]
 
@@ -336,6 +357,8 @@ class AccountTeamMemberAdmin(AccountScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         if obj is None:
             return False  # one by one, from each row's page
+        if services.removal_problem(obj.account, obj.user_id, obj.role):
+            return False
         return access.may(request.user, Action.MANAGE_TEAM, obj.account)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

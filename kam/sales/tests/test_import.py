@@ -376,8 +376,9 @@ def test_online_retail_file_imports(tmp_path):
     assert month["u"] == month["r"]
 
 
-def test_cli_prints_summary_and_report(tmp_path, capsys):
-    call_command("import", "orders", str(write_csv(tmp_path, GOOD)), "--lang", "en")
+def test_cli_prints_summary_and_report(tmp_path, capsys, finance_user):
+    good = str(write_csv(tmp_path, GOOD))
+    call_command("import", "orders", good, "--lang", "en", "--as", "finance_user")
     out = capsys.readouterr().out
     assert "lines added: 3" in out
     bad = write_csv(tmp_path, ["C001,甲,SO-1,1,2024-03-05,x,1,1,abc,0,,"], name="bad.csv")
@@ -385,8 +386,24 @@ def test_cli_prints_summary_and_report(tmp_path, capsys):
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError):
-        call_command("import", "orders", str(bad), "--lang", "en", "--report", str(report))
+        call_command(
+            "import", "orders", str(bad), "--lang", "en", "--report", str(report), "--as", "boss"
+        )
     assert "abc" in report.read_text(encoding="utf-8-sig")
+    assert ImportBatch.objects.get().imported_by == finance_user
+
+
+def test_cli_imports_only_as_someone_who_may_import(tmp_path, cast):
+    """The CLI asks the access layer like the import page: no --as, an unknown user or a
+    KAM is refused, and nothing is written."""
+    from django.core.management.base import CommandError
+
+    good = str(write_csv(tmp_path, GOOD))
+    for extra in ([], ["--as", "nobody"], ["--as", "owner_kam"]):
+        with pytest.raises(CommandError):
+            call_command("import", "orders", good, "--lang", "en", *extra)
+    assert not OrderLine.objects.exists()
+    call_command("import", "orders", good, "--dry-run")  # a dry run writes nothing anyway
 
 
 def rollup_rows() -> list[tuple]:

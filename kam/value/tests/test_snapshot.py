@@ -149,7 +149,7 @@ def test_every_snapshot_is_read_back_without_touching_the_database(sales):
         assert frame.schema == dict(schema)
 
 
-def test_an_import_from_the_command_line_prepares_the_snapshots(db, tmp_path):
+def test_an_import_from_the_command_line_prepares_the_snapshots(cast, tmp_path):
     import io
 
     from django.core.management import call_command
@@ -157,6 +157,6 @@ def test_an_import_from_the_command_line_prepares_the_snapshots(db, tmp_path):
     path = tmp_path / "c.csv"
     path.write_text(f"{HEADER}\nK9,丁公司,C-1,2025-03-01,100,60\n", encoding="utf-8")
     out = io.StringIO()
-    call_command("import", "orders", str(path), stdout=out)
+    call_command("import", "orders", str(path), "--as", "director", stdout=out)
     assert snapshot.path_for("rollup", versions.stamps()[versions.ROLLUP]).exists()
     assert snapshot.path_for("years", versions.stamps()[versions.ROLLUP]).exists()

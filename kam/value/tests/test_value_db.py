@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from kam.accounts.models import Account
 from kam.core.history import history_of
@@ -242,6 +243,8 @@ def test_tiers_command_saves_previews_and_overrides(ledger, capsys):
         "--set",
         "tiers.gold_threshold=500000",
         "--activate",
+        "--as",
+        "director",
     )
     assert services.active_policy().tiers.gold_threshold == Decimal("500000")
     call_command(
@@ -250,9 +253,25 @@ def test_tiers_command_saves_previews_and_overrides(ledger, capsys):
     out = capsys.readouterr().out
     assert "would change tier" in out
     code = ledger.south_account.code
-    call_command("tiers", "--lang", "en", "override", code, "strategic", "--reason", "new plant")
+    with pytest.raises(CommandError):  # a KAM may not steer tiers, from the shell either
+        call_command(
+            "tiers", "override", code, "strategic", "--reason", "x", "--as", "outsider_kam"
+        )
+    call_command(
+        "tiers",
+        "--lang",
+        "en",
+        "override",
+        code,
+        "strategic",
+        "--reason",
+        "new plant",
+        "--as",
+        "director",
+    )
     assert AccountTier.objects.get(account=ledger.south_account).tier == "strategic"
-    assert history_of(ledger.south_account, "tier").get().reason == "new plant"
+    change = history_of(ledger.south_account, "tier").get()
+    assert (change.reason, change.changed_by) == ("new plant", ledger.director)
 
 
 def test_admin_pages_of_the_value_engine(ledger, boss_client):

@@ -7,6 +7,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from kam.accounts import access
+from kam.accounts.access import Action
 from kam.sales.importing.columns import MappingError
 from kam.sales.importing.readers import ImportFileError
 from kam.sales.services import ImportRejected, import_orders
@@ -39,6 +41,7 @@ class Command(BaseCommand):
         orders.add_argument("--sheet")
         orders.add_argument("--report", metavar="CSV", help="write the problem report here")
         orders.add_argument("--lang", choices=["zh-hans", "en"], help="language of the report")
+        access.add_as_argument(orders)
 
     def handle(self, *args, **options):
         with translation.override(options["lang"] or translation.get_language()):
@@ -53,6 +56,7 @@ class Command(BaseCommand):
                 bar = tqdm(total=total, unit=_("lines"), disable=not sys.stderr.isatty())
             bar.update(done - bar.n)
 
+        user = None if options["dry_run"] else access.cli_user(options["as_user"], Action.IMPORT)
         try:
             result = import_orders(
                 options["path"],
@@ -67,6 +71,7 @@ class Command(BaseCommand):
                 if (options["sheet"] or "").isdigit()
                 else options["sheet"],
                 progress=progress,
+                user=user,
             )
         except ImportRejected as rejected:
             if options["report"]:

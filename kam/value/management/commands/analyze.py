@@ -8,6 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kam.accounts import access
+from kam.accounts.access import Action
 from kam.value import services
 from kam.value.analytics.analysis import to_json
 from kam.value.analytics.flags import FLAG_LABELS
@@ -51,6 +53,7 @@ class Command(BaseCommand):
         parser.add_argument("--apply", action="store_true", help="store the computed tiers")
         parser.add_argument("--top", type=int, default=20, help="accounts in the table")
         parser.add_argument("--lang", choices=["zh-hans", "en"])
+        access.add_as_argument(parser)
 
     def handle(self, *args, **options):
         with translation.override(options["lang"] or translation.get_language()):
@@ -58,6 +61,7 @@ class Command(BaseCommand):
 
     def _run(self, options) -> None:
         period = _period(options)
+        user = access.cli_user(options["as_user"], Action.STEER_VALUE) if options["apply"] else None
         policy = None
         if options["config"]:
             config = TierConfig.objects.filter(name=options["config"]).first()
@@ -71,7 +75,7 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from None
         analysis = services.run_analysis(period, policy=policy)
         if options["apply"]:
-            applied = services.apply_tiers(analysis)
+            applied = services.apply_tiers(analysis, by=user)
             self.stderr.write(
                 _("Tiers stored: %(changed)s changed, %(unchanged)s unchanged.")
                 % {"changed": applied.changed, "unchanged": applied.unchanged}

@@ -7,8 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kam.accounts import access
+from kam.accounts.access import Action
 from kam.accounts.models import Account
-from kam.users.models import User
 from kam.value import services
 from kam.value.analytics.periods import Period
 from kam.value.analytics.tiers import TIERS
@@ -52,8 +53,10 @@ class Command(BaseCommand):
         save.add_argument("--base", help="start from this saved configuration")
         save.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
         save.add_argument("--activate", action="store_true")
+        access.add_as_argument(save)
         activate = actions.add_parser("activate")
         activate.add_argument("name")
+        access.add_as_argument(activate)
         whatif = actions.add_parser("whatif")
         whatif.add_argument("--config", help="a saved configuration to try")
         whatif.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
@@ -62,11 +65,11 @@ class Command(BaseCommand):
         override.add_argument("code")
         override.add_argument("tier", choices=TIERS)
         override.add_argument("--reason", required=True)
-        override.add_argument("--by", help="user name of the manager deciding")
+        access.add_as_argument(override)
         clear = actions.add_parser("clear")
         clear.add_argument("code")
         clear.add_argument("--reason", required=True)
-        clear.add_argument("--by", help="user name of the manager deciding")
+        access.add_as_argument(clear)
 
     def handle(self, *args, **options):
         with translation.override(options["lang"] or translation.get_language()):
@@ -85,7 +88,9 @@ class Command(BaseCommand):
     def _save(self, options) -> None:
         base = _config(options["base"]).policy if options["base"] else {}
         policy = policy_from_dict(_settings(options["set"], base))
-        config = services.save_tier_config(options["name"], policy, activate=options["activate"])
+        config = services.save_tier_config(
+            options["name"], policy, activate=options["activate"], by=self._user(options)
+        )
         self.stdout.write(
             _("Saved %(name)s: %(settings)s")
             % {
@@ -95,7 +100,7 @@ class Command(BaseCommand):
         )
 
     def _activate(self, options) -> None:
-        services.activate_tier_config(_config(options["name"]))
+        services.activate_tier_config(_config(options["name"]), by=self._user(options))
         self.stdout.write(
             _("%(name)s is now the active configuration.") % {"name": options["name"]}
         )
@@ -128,17 +133,14 @@ class Command(BaseCommand):
             raise CommandError(_("No account with customer code %(code)s.") % {"code": code})
         return account
 
-    def _user(self, options):
-        if not options.get("by"):
-            return None
-        user = User.objects.filter(username=options["by"], is_active=True).first()
-        if user is None:
-            raise CommandError(_("No active user %(name)s.") % {"name": options["by"]})
-        return user
+    def _user(self, options, account: Account | None = None):
+        """Who does this (--as): history names them; they need the right to steer tiers."""
+        return access.cli_user(options["as_user"], Action.STEER_VALUE, account)
 
     def _override(self, options) -> None:
+        account = self._account(options["code"])
         state = services.override_tier(
-            self._account(options["code"]), options["tier"], reason=options["reason"], by=None
+            account, options["tier"], reason=options["reason"], by=self._user(options, account)
         )
         self.stdout.write(
             _("%(account)s is now %(tier)s (set by hand).")
@@ -146,7 +148,6 @@ class Command(BaseCommand):
         )
 
     def _clear(self, options) -> None:
-        services.clear_override(
-            self._account(options["code"]), reason=options["reason"], by=self._user(options)
-        )
+        account = self._account(options["code"])
+        services.clear_override(account, reason=options["reason"], by=self._user(options, account))
         self.stdout.write(_("The tier of %(code)s is computed again.") % {"code": options["code"]})

@@ -1,0 +1,510 @@
+"""The permission matrix: every route kam serves, every admin page and every CLI write,
+tried by each member of the cast on objects that belong to someone else.
+
+Routes are enumerated from the URL configuration, so a new page, export, edit or admin
+model without an entry in the tables below fails `test_every_route_has_an_entry`. The
+expected outcome of each try comes from the cast's role table (role_table.py), written
+out by hand from the user guide; the code under test does not compute it.
+
+Outcomes: a page the user may use answers as it should (200, or the redirect or form
+error of a write); an account they may not see answers 404 and names nothing of it; one
+they see but may not change this way answers 403; company pages they may not use answer
+403; anonymous users are sent to sign in. Every refused write leaves the history and the
+accounts as they were.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+
+import pytest
+from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from kam.accounts.access import Action
+from kam.accounts.models import Account, AccountTeamMember, StageCheck
+from kam.accounts.tests.role_table import ACCOUNTS, COMPANY, EXPECTED
+from kam.core.models import FieldChange
+from kam.people.models import Contact
+
+pytestmark = pytest.mark.django_db
+
+USERS = ("anonymous", *sorted(EXPECTED))
+PUBLIC, SIGNED_IN, ACCOUNT, COMPANY_WIDE, OWN_JOB = (
+    "public",
+    "signed in",
+    "account",
+    "company",
+    "own job",
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    rule: str  # one of the five above
+    method: str = "get"
+    action: Action | None = None  # for ACCOUNT and COMPANY_WIDE
+    ok: frozenset = frozenset({200})  # what a permitted request answers
+    kwargs: tuple = ()  # fixed URL arguments besides the object's pk
+
+    def allowed(self, username: str, account: str | None) -> bool | None:
+        """True, False, or None for "hidden" (the user may not even see the object)."""
+        if self.rule == PUBLIC:
+            return True
+        if self.rule == SIGNED_IN:
+            return True
+        if self.rule == COMPANY_WIDE:
+            return username in COMPANY[self.action]
+        if self.rule == OWN_JOB:  # the job is the director's upload
+            if username not in COMPANY[Action.IMPORT]:
+                return False
+            return True if username == "director" else None
+        actions = EXPECTED[username].get(account, set())
+        if account == "deleted_account" or Action.VIEW not in actions:
+            return None
+        if self.action in COMPANY:
+            return username in COMPANY[self.action]
+        return self.action in actions
+
+
+WRITE = frozenset({200, 302, 400})  # a permitted write: done, or the form's own errors
+ROUTES = {
+    "login": Route(PUBLIC),
+    "set_language": Route(PUBLIC, "post", ok=frozenset({302})),
+    "favicon.ico": Route(PUBLIC, ok=frozenset({301})),
+    "home": Route(SIGNED_IN, ok=frozenset({302})),
+    "password_change": Route(SIGNED_IN),
+    "password_change_done": Route(SIGNED_IN),
+    "value:dashboard": Route(SIGNED_IN),
+    "accounts:list": Route(SIGNED_IN),
+    "accounts:export": Route(SIGNED_IN),
+    "value:whatif": Route(COMPANY_WIDE, action=Action.STEER_VALUE),
+    "sales:import": Route(COMPANY_WIDE, action=Action.IMPORT),
+    "accounts:detail": Route(ACCOUNT, action=Action.VIEW),
+    "accounts:chart": Route(ACCOUNT, action=Action.VIEW),
+    "accounts:stage": Route(ACCOUNT, "post", Action.EDIT, WRITE, (("track", "sales"),)),
+    "accounts:check": Route(ACCOUNT, "post", Action.EDIT, WRITE),
+    "accounts:potential": Route(ACCOUNT, "post", Action.EDIT, WRITE),
+    "accounts:override": Route(ACCOUNT, "post", Action.STEER_VALUE, WRITE),
+    "accounts:clear_override": Route(ACCOUNT, "post", Action.STEER_VALUE, WRITE),
+    "accounts:team_add": Route(ACCOUNT, "post", Action.MANAGE_TEAM, WRITE),
+    "accounts:team_remove": Route(ACCOUNT, "post", Action.MANAGE_TEAM, WRITE),
+    "sales:import-job": Route(OWN_JOB),
+    "sales:import-status": Route(OWN_JOB),
+    "sales:import-run": Route(OWN_JOB, "post", ok=WRITE),
+    "sales:import-problems": Route(OWN_JOB, kwargs=(("kind", "csv"),)),
+    "logout": Route(PUBLIC, "post", ok=frozenset({302})),  # last: it ends the session
+}
+
+
+def route_names() -> set[str]:
+    """Every named route kam serves outside the admin (and unnamed ones by their path)."""
+
+    def walk(patterns, prefix="", namespace=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+            elif isinstance(pattern, URLPattern):
+                path = prefix + str(pattern.pattern)
+                yield path, (namespace + pattern.name) if pattern.name else path
+
+    return {
+        name for path, name in walk(get_resolver().url_patterns) if not path.startswith("admin/")
+    }
+
+
+def test_every_route_has_an_entry():
+    assert route_names() == set(ROUTES), "a route without an entry in ROUTES (or a stale entry)"
+
+
+@pytest.fixture
+def world(cast, settings, tmp_path):
+    """The cast, each member given staff status (the worst case), and an upload of the
+    director's: objects that belong to someone else for everybody but their owner."""
+    from kam.sales import web_import
+
+    settings.KAM_IMPORT_INLINE = True
+    for name in EXPECTED:
+        user = getattr(cast, name)
+        user.is_staff = True
+        user.save()
+    upload = SimpleUploadedFile(
+        "orders.csv",
+        "客户编码,客户名称,单据编号,日期,金额\nC-E001,上海申华机械有限公司,SO-1,2025-03-01,100\n".encode(),
+    )
+    cast.job = web_import.save_upload(upload, cast.director)
+    for name in ACCOUNTS:
+        account = getattr(cast, name)
+        Contact.objects.create(account=account, name=f"联系人{account.code}")
+        StageCheck.objects.create(account=account, track="sales", stage="qualified", item="x")
+    return cast
+
+
+def _client(client, world, username):
+    if username != "anonymous":
+        client.force_login(getattr(world, username))
+    return client
+
+
+def _url(name: str, route: Route, pk=None) -> str:
+    if name == "favicon.ico":
+        return "/favicon.ico"
+    kwargs = dict(route.kwargs)
+    if pk is not None:
+        kwargs["pk"] = pk
+    return reverse(name, kwargs=kwargs or None)
+
+
+def _state() -> tuple:
+    """What a refused write must leave alone."""
+    accounts = tuple(Account.objects.order_by("pk").values_list(*ACCOUNT_FIELDS))
+    team = tuple(AccountTeamMember.objects.order_by("pk").values_list("account", "user", "role"))
+    return FieldChange.objects.count(), accounts, team
+
+
+ACCOUNT_FIELDS = ("pk", "owner", "region", "status", "deleted_at", "sales_stage", "name")
+
+
+def _expect(response, allowed: bool | None, route: Route, username: str, url: str) -> None:
+    status = response.status_code
+    if username == "anonymous" and route.rule != PUBLIC:
+        assert status == 302 and "/accounts/login/" in response["Location"], (url, status)
+    elif allowed is None:
+        assert status == 404, (url, username, status)
+    elif allowed:
+        assert status in route.ok, (url, username, status)
+    else:
+        assert status == 403, (url, username, status)
+
+
+def _text(response) -> str:
+    """What the response shows a person: the page, or the cells of an exported workbook."""
+    body = response.content
+    if body[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(body)) as book:
+            return book.read("xl/sharedStrings.xml").decode()
+    return body.decode(errors="replace")
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_pages_and_edits(client, world, username):
+    client = _client(client, world, username)
+    tries = 0
+    for name, route in ROUTES.items():
+        if route.rule == ACCOUNT:
+            targets = [(n, getattr(world, n).pk) for n in ACCOUNTS]
+        elif route.rule == OWN_JOB:
+            targets = [(None, world.job.pk)]
+        else:
+            targets = [(None, None)]
+        for account, pk in targets:
+            url = _url(name, route, pk)
+            before = _state()
+            response = getattr(client, route.method)(url)
+            tries += 1
+            if username == "anonymous":
+                allowed = route.rule == PUBLIC
+            else:
+                allowed = route.allowed(username, account)
+            _expect(response, allowed, route, username, url)
+            if not allowed:
+                assert _state() == before, (url, username, "a refused request changed data")
+            if allowed is None and account is not None:
+                assert getattr(world, account).name not in _text(response), url
+    assert tries == len(ROUTES) + 9 * (len(ACCOUNTS) - 1)
+
+
+@pytest.mark.parametrize("username", sorted(EXPECTED))
+def test_lists_and_exports_name_only_what_the_user_may_see(client, world, username):
+    client = _client(client, world, username)
+    for url in (reverse("accounts:list"), reverse("accounts:export"), reverse("value:dashboard")):
+        shown = _text(client.get(url))
+        for account in ACCOUNTS:
+            visible = account != "deleted_account" and account in EXPECTED[username]
+            if not visible:
+                assert getattr(world, account).name not in shown, (url, account)
+
+
+# ---------------------------------------------------------------- the admin
+
+# model → (who may open its list, who may add, an object's page, who may change it)
+# Rules: "any" (every active user), a company Action, or ("account", Action) on the
+# object's account; None: nobody.
+ADMIN = {
+    "accounts.region": ("any", Action.ADMINISTER, "any", Action.ADMINISTER),
+    "accounts.account": ("any", "manager", ("account", Action.VIEW), "account-change"),
+    "accounts.accountteammember": (
+        "any",
+        ("some", Action.MANAGE_TEAM),
+        ("account", Action.VIEW),
+        None,
+    ),
+    "accounts.stagecheck": ("any", None, ("account", Action.VIEW), None),
+    "accounts.stagemilestone": ("any", Action.STEER_VALUE, "any", Action.STEER_VALUE),
+    "core.fieldchange": (Action.STEER_VALUE, None, Action.STEER_VALUE, None),
+    "users.user": (Action.ADMINISTER, Action.ADMINISTER, Action.ADMINISTER, Action.ADMINISTER),
+    "people.contact": ("any", ("some", Action.EDIT), ("account", Action.VIEW), "edit"),
+    "sales.orderline": ("any", None, ("account", Action.VIEW), None),
+    "sales.accountmonth": ("any", None, ("account", Action.VIEW), None),
+    "sales.costtoserve": ("any", ("some", Action.EDIT), ("account", Action.VIEW), "edit"),
+    "sales.importbatch": (Action.IMPORT, None, Action.IMPORT, None),
+    "sales.importjob": (Action.IMPORT, None, "own job", None),
+    "value.tierconfig": (Action.STEER_VALUE,) * 4,
+    "value.accounttier": ("any", None, ("account", Action.VIEW), None),
+    "value.accountpotential": ("any", ("some", Action.EDIT), ("account", Action.VIEW), "edit"),
+}
+MANAGERS = {"boss", "director", "east_manager"}
+DELETABLE = {"accounts.region", "accounts.stagemilestone", "accounts.accountteammember"}
+
+
+def test_every_admin_model_has_an_entry():
+    registered = {f"{m._meta.app_label}.{m._meta.model_name}" for m in admin.site._registry}
+    assert registered == set(ADMIN)
+
+
+def _may(rule, username: str, account: str | None, label: str = "") -> bool | None:
+    """True/False, or None when the object is hidden from the user. Rows of a deleted
+    account are hidden from everybody; the account itself is found by whoever may
+    restore it."""
+    if rule is None:
+        return False
+    if rule == "any":
+        return True
+    if rule == "manager":
+        return username in MANAGERS
+    if isinstance(rule, Action):
+        return username in COMPANY[rule]
+    if rule == "own job":  # the uploader's, and the administrators'
+        return username in ("director", "boss")
+    if isinstance(rule, tuple) and rule[0] == "some":
+        return any(rule[1] in acts for acts in EXPECTED[username].values())
+    actions = EXPECTED[username].get(account, set())
+    if account == "deleted_account":
+        if label != "accounts.account":
+            return None
+        return (Action.MANAGE in actions) or None
+    return (rule[1] in actions) if Action.VIEW in actions else None
+
+
+def _objects(world) -> dict[str, list[tuple[str | None, object]]]:
+    """One object per model and account (or one for company-wide models)."""
+    from kam.accounts.models import StageMilestone
+    from kam.sales.models import AccountMonth, CostToServe, ImportBatch, OrderLine
+    from kam.value.analytics.policy import Policy
+    from kam.value.models import AccountPotential, AccountTier, TierConfig
+    from kam.value.services import override_tier, save_tier_config, set_potential
+
+    save_tier_config("默认", Policy())
+    milestone = StageMilestone.objects.create(
+        track="sales", stage="qualified", department="销售部", when="立项", action="拜访"
+    )
+    for name in ACCOUNTS:
+        account = getattr(world, name)
+        if account.deleted_at is None:
+            override_tier(account, "gold", reason="test", by=world.boss)
+            set_potential(account, by=world.boss, wallet=1000)
+        CostToServe.objects.create(account=account, date="2025-01-01", category="visit", amount=1)
+    world.deleted_account.refresh_from_db()
+    per_account = {
+        "accounts.account": Account.objects.all(),
+        "accounts.accountteammember": AccountTeamMember.objects.all(),
+        "accounts.stagecheck": StageCheck.objects.all(),
+        "people.contact": Contact.objects.all(),
+        "sales.costtoserve": CostToServe.objects.all(),
+        "sales.orderline": OrderLine.objects.all(),
+        "sales.accountmonth": AccountMonth.objects.all(),
+        "value.accounttier": AccountTier.objects.all(),
+        "value.accountpotential": AccountPotential.objects.all(),
+    }
+    names = {getattr(world, n).pk: n for n in ACCOUNTS}
+    out = {}
+    for label, rows in per_account.items():
+        out[label] = []
+        for row in rows:
+            account_id = row.pk if label == "accounts.account" else row.account_id
+            out[label].append((names.get(account_id), row))
+    out["accounts.region"] = [(None, world.east)]
+    out["accounts.stagemilestone"] = [(None, milestone)]
+    out["core.fieldchange"] = [(None, FieldChange.objects.first())]
+    out["users.user"] = [(None, world.outsider_kam)]
+    out["sales.importbatch"] = [(None, b) for b in ImportBatch.objects.all()[:1]]
+    out["sales.importjob"] = [(None, world.job)]
+    out["value.tierconfig"] = [(None, TierConfig.objects.first())]
+    return out
+
+
+def _admin_outcome(response) -> str:
+    if response.status_code == 200:
+        return "ok"
+    if response.status_code == 403:
+        return "refused"
+    if response.status_code == 302:
+        return "hidden" if "/admin/login/" not in response["Location"] else "login"
+    return str(response.status_code)
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_admin_pages(client, world, username):
+    client = _client(client, world, username)
+    objects = _objects(world)
+    for label, (list_rule, add_rule, object_rule, change_rule) in ADMIN.items():
+        base = label.replace(".", "_")
+        pages = [
+            (f"admin:{base}_changelist", None, list_rule),
+            (f"admin:{base}_add", None, add_rule),
+        ]
+        for account, obj in objects[label]:
+            if change_rule == "account-change":
+                rule = ("account", Action.MANAGE_TEAM)
+            elif change_rule == "edit":
+                rule = ("account", Action.EDIT)
+            else:
+                rule = change_rule
+            for view in ("change", "history", "delete"):
+                pages.append((f"admin:{base}_{view}", (account, obj, rule), object_rule))
+        for url_name, target, rule in pages:
+            args = [target[1].pk] if target else None
+            url = reverse(url_name, args=args)
+            account = target[0] if target else None
+            response = client.get(url)
+            outcome = _admin_outcome(response)
+            if username == "anonymous":
+                assert outcome == "login", url
+                continue
+            may = _may(rule, username, account, label)
+            if url_name.endswith("_delete"):
+                may = False if may else may  # nothing is hard-deleted through the admin
+                if label in (
+                    "accounts.region",
+                    "accounts.stagemilestone",
+                    "accounts.accountteammember",
+                ):
+                    continue  # deletable by their keepers: see the tests of those admins
+            # Django's admin answers a refusal with 403 or, where it looks the object up
+            # first, with a redirect to the index ("does not exist"): both refuse.
+            if may:
+                assert outcome == "ok", (url, username, outcome)
+            else:
+                assert outcome in ("refused", "hidden"), (url, username, outcome)
+            if may is None and account is not None:
+                assert getattr(world, account).name not in response.content.decode(), url
+
+
+def test_a_team_specialist_with_staff_status_cannot_take_or_move_an_account(client, world):
+    """The attack from the issue: staff status and every model permission do not let a
+    team member make himself the owner or move the account to another region."""
+    from django.contrib.auth.models import Permission
+
+    specialist = world.team_specialist
+    specialist.user_permissions.add(*Permission.objects.all())
+    client.force_login(specialist)
+    account = world.east_account
+    url = reverse("admin:accounts_account_change", args=[account.pk])
+    page = client.get(url)
+    assert page.status_code in (200, 403)
+    before = _state()
+    response = client.post(
+        url,
+        {
+            "name": account.name,
+            "code": account.code,
+            "status": account.status,
+            "region": world.south.pk,
+            "owner": specialist.pk,
+            "team-TOTAL_FORMS": "0",
+            "team-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 403
+    assert _state() == before
+    account.refresh_from_db()
+    assert (account.owner, account.region) == (world.owner_kam, world.east)
+
+
+def test_a_kam_cannot_delete_an_account_and_a_manager_can_restore_it(client, world):
+    owner = world.owner_kam
+    client.force_login(owner)
+    changelist = reverse("admin:accounts_account_changelist")
+    client.post(changelist, {"action": "soft_delete", "_selected_action": [world.east_account.pk]})
+    world.east_account.refresh_from_db()
+    assert world.east_account.deleted_at is None
+    client.force_login(world.east_manager)
+    client.post(
+        changelist + "?deleted=yes",
+        {"action": "restore", "_selected_action": [world.deleted_account.pk]},
+    )
+    world.deleted_account.refresh_from_db()
+    assert world.deleted_account.deleted_at is None
+
+
+def test_the_owner_cannot_be_removed_from_the_team_in_the_admin(client, world):
+    account = world.east_account
+    member = AccountTeamMember.objects.get(account=account, user=world.owner_kam, role="kam")
+    client.force_login(world.director)
+    response = client.post(
+        reverse("admin:accounts_accountteammember_delete", args=[member.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 403
+    assert AccountTeamMember.objects.filter(pk=member.pk).exists()
+    # nor by ticking "delete" on the team rows of the account's form
+    url = reverse("admin:accounts_account_change", args=[account.pk])
+    body = client.get(url).context["adminform"].form.initial
+    form = {k: v for k, v in body.items() if v is not None and k in ("name", "code", "status")}
+    form.update(region=world.east.pk, owner=world.owner_kam.pk)
+    members = list(account.team.order_by("pk"))
+    form.update({"team-TOTAL_FORMS": len(members), "team-INITIAL_FORMS": len(members)})
+    for index, row in enumerate(members):
+        form.update({f"team-{index}-id": row.pk, f"team-{index}-account": account.pk})
+    form[f"team-{members.index(member)}-DELETE"] = "on"
+    response = client.post(url, form)
+    assert response.status_code == 200
+    assert "hand the account over first" in response.content.decode() or "请先移交客户" in (
+        response.content.decode()
+    )
+    assert AccountTeamMember.objects.filter(pk=member.pk).exists()
+
+
+# ---------------------------------------------------------------- the command line
+
+CLI = {
+    # command → (action it needs, arguments)
+    "import orders": (Action.IMPORT, lambda w, path: ["import", "orders", str(path)]),
+    "tiers save": (Action.STEER_VALUE, lambda w, path: ["tiers", "save", "试算"]),
+    "tiers override": (
+        Action.STEER_VALUE,
+        lambda w, path: ["tiers", "override", w.south_account.code, "gold", "--reason", "x"],
+    ),
+    "tiers clear": (
+        Action.STEER_VALUE,
+        lambda w, path: ["tiers", "clear", w.south_account.code, "--reason", "x"],
+    ),
+    "analyze --apply": (
+        Action.STEER_VALUE,
+        lambda w, path: ["analyze", "--year", "2025", "--apply"],
+    ),
+}
+
+
+@pytest.mark.parametrize("command", sorted(CLI))
+def test_cli_writes_ask_the_access_layer(world, tmp_path, command):
+    action, arguments = CLI[command]
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "客户编码,客户名称,单据编号,日期,金额\nC-S001,广州珠江医院,SO-9,2025-03-01,100\n",
+        encoding="utf-8",
+    )
+    for username in (None, *sorted(EXPECTED)):
+        args = arguments(world, path) + (["--as", username] if username else [])
+        before = _state()
+        if username in COMPANY[action]:
+            call_command(*args, stdout=io.StringIO(), stderr=io.StringIO())
+        else:
+            with pytest.raises(CommandError):
+                call_command(*args, stdout=io.StringIO(), stderr=io.StringIO())
+            assert _state() == before, (command, username)
