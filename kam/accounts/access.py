@@ -37,7 +37,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import CommandError
-from django.db import models
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -52,7 +51,7 @@ from kam.users.roles import (
     steers_portfolio,
 )
 
-from .models import Account, AccountTeamMember, Region
+from .models import Account, AccountOwnedQuerySet, AccountTeamMember, Region
 
 __all__ = [
     "ACCOUNT_ACTIONS",
@@ -140,19 +139,15 @@ def _filtered(queryset, rule: Q | None):
     return queryset if rule is None else queryset.filter(rule)
 
 
-class AccountOwnedQuerySet(models.QuerySet):
-    """Rows that belong to an account (contacts, tiers, lines …) follow their account."""
-
-    account_path = "account"
-
-    def restrict(self, user, action: Action = Action.VIEW, *, with_deleted: bool = False):
-        """Rows of the living accounts `user` may act on; a row soft-deleted itself only
-        `with_deleted` (to restore it)."""
-        prefix = f"{self.account_path}__"
-        rows = self.filter(**{f"{prefix}deleted_at__isnull": True})
-        if not with_deleted and any(f.name == "deleted_at" for f in self.model._meta.fields):
-            rows = rows.filter(deleted_at__isnull=True)
-        return _filtered(rows, account_filter(user, action, prefix))
+def restrict_owned(queryset, user, action: Action, *, with_deleted: bool = False):
+    """Rows that belong to an account (contacts, tiers, lines …) follow their account:
+    rows of the living accounts `user` may act on; a row soft-deleted itself only
+    `with_deleted` (to restore it)."""
+    prefix = f"{queryset.account_path}__"
+    rows = queryset.filter(**{f"{prefix}deleted_at__isnull": True})
+    if not with_deleted and any(f.name == "deleted_at" for f in queryset.model._meta.fields):
+        rows = rows.filter(deleted_at__isnull=True)
+    return _filtered(rows, account_filter(user, action, prefix))
 
 
 def may(user, action: Action, account=None, *, team_user_ids=None) -> bool:

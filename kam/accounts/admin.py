@@ -71,10 +71,8 @@ class AccountScopedAdmin(admin.ModelAdmin):
         return getattr(obj, self.account_field)
 
     def get_queryset(self, request):
-        prefix = f"{self.account_field}__"
-        rows = super().get_queryset(request).filter(**{f"{prefix}deleted_at__isnull": True})
-        rule = access.account_filter(request.user, Action.VIEW, prefix)
-        return rows if rule is None else rows.filter(rule)
+        rows = super().get_queryset(request)
+        return rows.restrict(request.user, Action.VIEW, with_deleted=True)
 
     def has_module_permission(self, request):
         return is_active(request.user)

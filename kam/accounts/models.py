@@ -36,6 +36,18 @@ class AccountQuerySet(SoftDeleteQuerySet):
         )
 
 
+class AccountOwnedQuerySet(models.QuerySet):
+    """For every model whose rows belong to an account: `restrict` follows the account
+    (the rules are in `access`), so such a model never needs rules of its own."""
+
+    account_path = "account"
+
+    def restrict(self, user, action="view", *, with_deleted: bool = False):
+        from . import access
+
+        return access.restrict_owned(self, user, access.Action(action), with_deleted=with_deleted)
+
+
 class Account(SoftDeleteModel):
     """A customer of the selling company, as its ERP knows it."""
 
@@ -139,6 +151,8 @@ class AccountTeamMember(TimeStampedModel):
     role = models.CharField(_("role"), max_length=32, choices=TeamRole.choices)
     department = models.CharField(_("department"), max_length=100, blank=True)
 
+    objects = AccountOwnedQuerySet.as_manager()
+
     class Meta:
         ordering = ["account", "role", "user"]
         constraints = [
@@ -172,6 +186,8 @@ class StageCheck(TimeStampedModel):
         related_name="+",
     )
     checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+
+    objects = AccountOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["account", "track", "stage", "item"]

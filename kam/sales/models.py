@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kam.accounts.models import AccountOwnedQuerySet
 from kam.core.models import TimeStampedModel
 
 from .choices import CostCategory
@@ -52,6 +53,8 @@ class OrderLine(models.Model):
     )
     created_at = models.DateTimeField(_("created at"))
     updated_at = models.DateTimeField(_("updated at"))
+
+    objects = AccountOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["order_date", "order_no", "line_no"]
@@ -115,6 +118,8 @@ class AccountMonth(models.Model):
         help_text=_("Payments received in this month, whatever month the goods were ordered."),
     )
 
+    objects = AccountOwnedQuerySet.as_manager()
+
     class Meta:
         ordering = ["account", "month"]
         constraints = [
@@ -140,6 +145,8 @@ class CostToServe(TimeStampedModel):
     category = models.CharField(_("category"), max_length=32, choices=CostCategory.choices)
     amount = models.DecimalField(_("amount"), **MONEY)
     note = models.CharField(_("note"), max_length=255, blank=True)
+
+    objects = AccountOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-date", "id"]

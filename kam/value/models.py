@@ -5,6 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kam.accounts.models import AccountOwnedQuerySet
 from kam.core.models import TimeStampedModel
 
 from .choices import RATING_HELP, Tier
@@ -71,6 +72,8 @@ class AccountTier(TimeStampedModel):
     )
     overridden_at = models.DateTimeField(_("set at"), null=True, blank=True)
 
+    objects = AccountOwnedQuerySet.as_manager()
+
     class Meta:
         ordering = ["account"]
         verbose_name = _("account tier")
@@ -136,6 +139,8 @@ class AccountPotential(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = AccountOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["account"]
