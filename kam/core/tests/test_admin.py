@@ -354,3 +354,29 @@ def test_forms_accept_only_visible_accounts(client, cast):
     assert "parent" in response.context["adminform"].form.errors
     account.refresh_from_db()
     assert account.parent is None
+
+
+def test_a_region_change_in_the_admin_keeps_history_and_a_regional_manager_cannot_move_away(
+    client, boss_client, cast
+):
+    account = cast.east_account
+    response = boss_client.post(
+        admin_url(account, "change", account.pk), account_form(account, region=cast.south.pk)
+    )
+    assert response.status_code == 302
+    change = history_of(account, "region").get()
+    assert (change.old_value, change.new_value) == (str(cast.east.pk), str(cast.south.pk))
+    assert change.changed_by == cast.boss
+
+    # east_manager manages east_other, but may only keep it in his own region
+    cast.east_manager.is_staff = True
+    cast.east_manager.save()
+    client.force_login(cast.east_manager)
+    other = cast.east_other
+    response = client.post(
+        admin_url(other, "change", other.pk), account_form(other, region=cast.south.pk)
+    )
+    assert response.status_code == 200
+    assert "region" in response.context["adminform"].form.errors
+    other.refresh_from_db()
+    assert other.region == cast.east

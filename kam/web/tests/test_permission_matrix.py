@@ -325,10 +325,11 @@ def _objects(world) -> dict[str, list[tuple[str | None, object]]]:
     names = {getattr(world, n).pk: n for n in ACCOUNTS}
     out = {}
     for label, rows in per_account.items():
-        out[label] = []
-        for row in rows:
+        first = {}  # one row of each account is enough: the rule follows the account
+        for row in rows.order_by("pk"):
             account_id = row.pk if label == "accounts.account" else row.account_id
-            out[label].append((names.get(account_id), row))
+            first.setdefault(names.get(account_id), row)
+        out[label] = list(first.items())
     out["accounts.region"] = [(None, world.east)]
     out["accounts.stagemilestone"] = [(None, milestone)]
     out["core.fieldchange"] = [(None, FieldChange.objects.first())]
