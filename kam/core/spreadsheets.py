@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -115,7 +116,7 @@ class Workbook:
     ) -> Sheet:
         """A new sheet with its header row written, frozen in view, and its column widths."""
         columns = [c if isinstance(c, Column) else Column(c) for c in columns]
-        sheet = Sheet(self, str(title)[:SHEET_TITLE_MAX], columns, autofilter=autofilter)
+        sheet = Sheet(self, sheet_title(title), columns, autofilter=autofilter)
         sheet.worksheet.freeze_panes(1, freeze_columns)
         self._sheets.append(sheet)
         return sheet
@@ -126,6 +127,12 @@ class Workbook:
             sheet.finish()
         self.book.close()
         return self._buffer.getvalue() if self._buffer is not None else b""
+
+
+def sheet_title(title: object) -> str:
+    """A name Excel accepts: none of []:*?/\\, no apostrophe at either end, 31 characters."""
+    text = re.sub(r"[\[\]:*?/\\]", "-", str(title))[:SHEET_TITLE_MAX].strip("'")
+    return text or "Sheet"
 
 
 class Sheet:

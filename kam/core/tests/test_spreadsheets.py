@@ -12,7 +12,14 @@ import openpyxl
 import pytest
 from django.utils.translation import gettext_lazy
 
-from kam.core.spreadsheets import Column, Workbook, csv_bytes, csv_cell, csv_text
+from kam.core.spreadsheets import (
+    Column,
+    Workbook,
+    csv_bytes,
+    csv_cell,
+    csv_text,
+    sheet_title,
+)
 
 # Names a hostile or careless customer record may carry; each runs in a spreadsheet if a
 # cell holds it as a formula. The other apps' export tests use this list too.
@@ -84,6 +91,7 @@ def test_the_header_is_bold_frozen_filtered_and_sized(tmp_path):
     assert book.close() == b""
     read = openpyxl.load_workbook(path).active
     assert read.title == "x" * 31  # Excel's limit on sheet names
+    assert sheet_title("'Q1/Q2: [a]?'") == "Q1-Q2- -a--"  # characters Excel refuses
     assert read["A1"].font.b and read["A1"].value == "Code"
     assert read.freeze_panes == "A2"
     assert read.auto_filter.ref == "A1:B3"
