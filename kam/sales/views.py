@@ -18,7 +18,7 @@ from kam.accounts.access import Action
 
 from . import web_import
 from .forms import MappingForm, UploadForm
-from .importing.report import ImportRejected
+from .importing.report import ImportRejected, report_csv, report_xlsx
 from .models import ImportBatch, ImportJob, ImportJobState
 
 RECENT_IMPORTS = 20
@@ -143,7 +143,7 @@ def problem_report(request, pk: int, kind: str):
     else:
         inspection = web_import.inspect(job)
         problems, total = inspection.problems, inspection.total_problems
-    write = web_import.report_csv if kind == "csv" else web_import.report_xlsx
+    write = report_csv if kind == "csv" else report_xlsx
     response = HttpResponse(write(problems, total), content_type=REPORT_TYPES[kind])
     name = f"{Path(job.file_name).stem}-{_('problems')}.{kind}"
     response["Content-Disposition"] = content_disposition_header(True, name)

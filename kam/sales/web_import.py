@@ -8,9 +8,7 @@ does exactly what `kam import orders` would.
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
-import io
 import json
 import logging
 import os
@@ -26,7 +24,6 @@ from pathlib import Path
 
 import polars as pl
 import python_calamine
-import xlsxwriter
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -397,37 +394,6 @@ def problems_from_json(rows: list[list]) -> list[Problem]:
         Problem(row, column, value, code, tuple(tuple(pair) for pair in params))
         for row, column, value, code, params in rows
     ]
-
-
-def report_table(problems: list[Problem], total: int) -> list[list]:
-    """Header and one row per problem, in the current language; a last line if cut short."""
-    table = [[_("Row"), _("Column"), _("Value"), _("Reason")]]
-    table += [[p.row if p.row is not None else "", p.column, p.value, p.reason] for p in problems]
-    if total > len(problems):
-        table.append(["", "", "", _("… and %(count)s more.") % {"count": total - len(problems)}])
-    return table
-
-
-def report_csv(problems: list[Problem], total: int) -> bytes:
-    """UTF-8 with a byte order mark, which Excel needs to show Chinese text."""
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(report_table(problems, total))
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def report_xlsx(problems: list[Problem], total: int) -> bytes:
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
-    sheet = book.add_worksheet(_("Problems")[:31])
-    bold = book.add_format({"bold": True})
-    for index, row in enumerate(report_table(problems, total)):
-        sheet.write_row(index, 0, row, bold if index == 0 else None)
-    sheet.freeze_panes(1, 0)
-    sheet.set_column(0, 0, 8)
-    sheet.set_column(1, 2, 22)
-    sheet.set_column(3, 3, 70)
-    book.close()
-    return buffer.getvalue()
 
 
 # --- running --------------------------------------------------------------------------------

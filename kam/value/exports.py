@@ -1,11 +1,15 @@
-"""The value analysis as an Excel workbook, for the boss who reads it in Excel."""
+"""The value analysis as an Excel workbook, for the boss who reads it in Excel.
+
+Cells are written by `kam.core.spreadsheets`, so no customer name can run as a formula.
+"""
 
 from decimal import Decimal
 
 import polars as pl
-import xlsxwriter
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+
+from kam.core.spreadsheets import DEFAULT_WIDTH, Column, Workbook
 
 from .analytics.analysis import Analysis, to_json
 from .analytics.flags import FLAG_LABELS
@@ -39,76 +43,58 @@ MONEY_KEYS = {
     "financing_cost",
     "net_contribution",
 }
+NUMBER_KEYS = {**dict.fromkeys(MONEY_KEYS, "money"), "gross_margin": "share"}
 
 
 def write_xlsx(analysis: Analysis, path: str) -> None:
+    """Accounts, false key accounts, health by year and the Pareto curve, a sheet each."""
     data = to_json(analysis)
-    book = xlsxwriter.Workbook(path)
-    formats = {
-        "money": book.add_format({"num_format": "#,##0.00"}),
-        "share": book.add_format({"num_format": "0.0%"}),
-        "head": book.add_format({"bold": True, "bottom": 1}),
-    }
-    _accounts_sheet(book, data, formats)
-    _flags_sheet(book, data, formats)
-    _health_sheet(book, analysis, formats)
-    _frame_sheet(book, _("Pareto"), analysis.revenue_pareto.curve, formats)
+    book = Workbook(path)
+    _accounts_sheet(book, data)
+    _flags_sheet(book, data)
+    _frame_sheet(book, _("Health by year"), analysis.health_by_year)
+    _frame_sheet(book, _("Pareto"), analysis.revenue_pareto.curve)
     book.close()
 
 
-def _header(sheet, labels: list[str], fmt) -> None:
-    for col, label in enumerate(labels):
-        sheet.write(0, col, label, fmt)
-    sheet.freeze_panes(1, 0)
-
-
-def _accounts_sheet(book, data: dict, formats) -> None:
-    sheet = book.add_worksheet(_("Accounts"))
-    _header(sheet, [_(label) for _key, label in ACCOUNT_COLUMNS] + [_("Flags")], formats["head"])
-    for row, account in enumerate(data["accounts"], start=1):
-        for col, (key, _label) in enumerate(ACCOUNT_COLUMNS):
-            value = account.get(key)
-            if key == "tier" and value:
-                sheet.write(row, col, str(Tier(value).label))
-            elif key in MONEY_KEYS and value is not None:
-                sheet.write_number(row, col, float(Decimal(value)), formats["money"])
-            elif key == "gross_margin" and value is not None:
-                sheet.write_number(row, col, value, formats["share"])
-            elif value is not None:
-                sheet.write(row, col, value)
+def _accounts_sheet(book: Workbook, data: dict) -> None:
+    columns = [
+        Column(_(label), 18 if index < 2 else DEFAULT_WIDTH, NUMBER_KEYS.get(key))
+        for index, (key, label) in enumerate(ACCOUNT_COLUMNS)
+    ]
+    sheet = book.sheet(_("Accounts"), [*columns, Column(_("Flags"))])
+    for account in data["accounts"]:
         flags = ", ".join(str(FLAG_LABELS[flag["kind"]]) for flag in account["flags"])
-        sheet.write(row, len(ACCOUNT_COLUMNS), flags)
-    sheet.set_column(0, 1, 18)
-    sheet.set_column(2, len(ACCOUNT_COLUMNS), 14)
+        sheet.append([*(_account_value(account, key) for key, _label in ACCOUNT_COLUMNS), flags])
 
 
-def _flags_sheet(book, data: dict, formats) -> None:
-    sheet = book.add_worksheet(_("False key accounts"))
-    _header(sheet, [_("Code"), _("Name"), _("Kind"), _("Why")], formats["head"])
-    row = 1
+def _account_value(account: dict, key: str):
+    """to_json gives money as decimal strings and the tier as its key; the sheet wants
+    numbers and the tier's name."""
+    value = account.get(key)
+    if value is None:
+        return None
+    if key == "tier":
+        return str(Tier(value).label)
+    if key in MONEY_KEYS:
+        return Decimal(value)
+    return value
+
+
+def _flags_sheet(book: Workbook, data: dict) -> None:
+    columns = [Column(_("Code"), 18), Column(_("Name"), 18), Column(_("Kind"), 18)]
+    sheet = book.sheet(_("False key accounts"), [*columns, Column(_("Why"), 90)])
     for account in data["accounts"]:
         for flag in account["flags"]:
-            sheet.write_row(
-                row, 0, [account["code"], account["name"], flag["kind"], flag["summary"]]
-            )
-            row += 1
-    sheet.set_column(0, 2, 18)
-    sheet.set_column(3, 3, 90)
+            sheet.append([account["code"], account["name"], flag["kind"], flag["summary"]])
 
 
-def _health_sheet(book, analysis: Analysis, formats) -> None:
-    _frame_sheet(book, _("Health by year"), analysis.health_by_year, formats)
-
-
-def _frame_sheet(book, title: str, frame: pl.DataFrame, formats) -> None:
-    sheet = book.add_worksheet(title[:31])
-    _header(sheet, frame.columns, formats["head"])
-    for row, values in enumerate(frame.iter_rows(), start=1):
-        for col, value in enumerate(values):
-            if isinstance(value, Decimal):
-                sheet.write_number(row, col, float(value), formats["money"])
-            elif value is not None:
-                sheet.write(
-                    row, col, value if not hasattr(value, "isoformat") else value.isoformat()
-                )
-    sheet.set_column(0, max(len(frame.columns) - 1, 0), 16)
+def _frame_sheet(book: Workbook, title: str, frame: pl.DataFrame) -> None:
+    """A frame as it is: its columns' names as headers, decimals as money."""
+    columns = [
+        Column(name, 16, "money" if isinstance(dtype, pl.Decimal) else None)
+        for name, dtype in frame.schema.items()
+    ]
+    sheet = book.sheet(title, columns)
+    for values in frame.iter_rows():
+        sheet.append(values)

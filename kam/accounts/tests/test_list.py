@@ -1,5 +1,6 @@
 """The accounts list and its export as users meet them: the cast, a few imported sales."""
 
+import csv
 import io
 from decimal import Decimal
 
@@ -7,7 +8,10 @@ import openpyxl
 import pytest
 from django.conf import settings
 
+from kam.accounts import listing
 from kam.accounts import services as account_services
+from kam.accounts.models import Account
+from kam.core.tests.test_spreadsheets import FORMULA_NAMES
 from kam.sales.services import import_orders
 
 pytestmark = pytest.mark.django_db
@@ -221,3 +225,26 @@ def test_htmx_gets_the_list_part_only(boss_client, sales):
     )
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html and "account-filters" in html
+
+
+def test_a_customer_name_that_is_a_formula_is_exported_as_text(boss_client, sales, tmp_path):
+    """Names come from ERP files and forms; in the workbook they must not run as formulas."""
+    path = tmp_path / "formulas.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["客户编码", "客户名称", "单据编号", "行号", "日期", "金额", "成本"])
+        for number, name in enumerate(FORMULA_NAMES):
+            writer.writerow([f"F-{number}", name, f"SO-F{number}", 1, "2025-05-01", 10, 5])
+    import_orders(path, source="test")
+    group = Account.objects.get(code="F-0")
+    account_services.create_account(name="子公司", code="F-SUB", parent=group, by=sales.boss)
+    response = boss_client.get("/customers/export.xlsx", {"year": 2025})
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    keys = [column.key for column in listing.COLUMNS]
+    rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+    for number, name in enumerate(FORMULA_NAMES):
+        cell = rows[f"F-{number}"][keys.index("name")]
+        assert (cell.data_type, cell.value) == ("s", name)
+    group_cell = rows["F-SUB"][keys.index("group")]
+    assert (group_cell.data_type, group_cell.value) == ("s", FORMULA_NAMES[0])

@@ -1,12 +1,12 @@
 """What an import found wrong, in words a user can act on: row, column, value, reason."""
 
-import csv
-import io
 from collections import Counter
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from kam.core.spreadsheets import Column, Workbook, csv_bytes
 
 # Reasons are lazy so a report built in one language can be shown in another.
 REASONS = {
@@ -86,10 +86,36 @@ class ImportRejected(Exception):
             out.append(_("… and %(count)s more.") % {"count": hidden})
         return out
 
-    def as_csv(self) -> str:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow([_("Row"), _("Column"), _("Value"), _("Reason")])
-        for p in self.problems:
-            writer.writerow([p.row if p.row is not None else "", p.column, p.value, p.reason])
-        return buffer.getvalue()
+    def as_csv(self) -> bytes:
+        """The problem report that `kam import orders --report FILE` writes."""
+        return report_csv(self.problems, self.total_problems)
+
+
+# --- problem reports ------------------------------------------------------------------------
+# The page's download and the CLI's --report write the same table. Its cells come from the
+# user's file, so they are written by kam.core.spreadsheets and cannot run as formulas.
+
+
+def report_table(problems: list[Problem], total: int) -> list[list]:
+    """Header and one row per problem, in the current language; a last line if cut short."""
+    table = [[_("Row"), _("Column"), _("Value"), _("Reason")]]
+    table += [[p.row if p.row is not None else "", p.column, p.value, p.reason] for p in problems]
+    if total > len(problems):
+        table.append(["", "", "", _("… and %(count)s more.") % {"count": total - len(problems)}])
+    return table
+
+
+def report_csv(problems: list[Problem], total: int) -> bytes:
+    """The report as CSV, UTF-8 with a byte order mark so Excel shows Chinese text."""
+    return csv_bytes(report_table(problems, total))
+
+
+def report_xlsx(problems: list[Problem], total: int) -> bytes:
+    """The report as an Excel workbook: row numbers as numbers, the file's text as text."""
+    header, *rows = report_table(problems, total)
+    widths = [8, 22, 22, 70]
+    book = Workbook()
+    sheet = book.sheet(_("Problems"), [Column(h, w) for h, w in zip(header, widths, strict=True)])
+    for row in rows:
+        sheet.append(row)
+    return book.close()

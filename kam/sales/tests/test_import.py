@@ -1,6 +1,7 @@
 """The importer against a real database: all-or-nothing, idempotent, and the shared files."""
 
 import csv
+import io
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -11,6 +12,7 @@ from django.db.models import Sum
 from django.utils import translation
 
 from kam.accounts.models import Account
+from kam.core.tests.test_spreadsheets import FORMULA_NAMES
 from kam.sales.importing import writer
 from kam.sales.importing.columns import MappingError
 from kam.sales.importing.readers import ImportFileError
@@ -451,3 +453,24 @@ def test_months_refreshed_counts_each_account_month_once(tmp_path):
         "C002,南方制药,SO-9,1,2024-03-06,x,1,1,10,5,,",  # new month
     ]
     assert import_orders(write_csv(tmp_path, more, name="more.csv")).months_refreshed == 3
+
+
+def test_cli_report_holds_a_files_formulas_as_text(tmp_path):
+    """`--report` writes the same neutralised CSV as the page: a leading apostrophe."""
+    bad = tmp_path / "bad.csv"
+    with bad.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(HEADER.split(","))
+        for number, name in enumerate(FORMULA_NAMES):
+            writer.writerow([f"F{number}", name, f"SO-{number}", 1, "2024-03-05"] + [name] * 7)
+    report = tmp_path / "report.csv"
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("import", "orders", str(bad), "--lang", "en", "--report", str(report))
+    data = report.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == ["Row", "Column", "Value", "Reason"]
+    values = {row[2] for row in rows[1:]}
+    assert values == {"'" + name for name in FORMULA_NAMES}

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from kam.accounts.models import Account
+from kam.core.tests.test_spreadsheets import FORMULA_NAMES
 from kam.sales import web_import
 from kam.sales.importing.report import REASONS
 from kam.sales.models import ImportBatch, ImportJob, ImportJobState, OrderLine
@@ -442,3 +443,27 @@ def test_the_page_speaks_english_and_chinese(boss_client, settings):
     boss_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     html = page(boss_client, job)
     assert "客户名称 (customer_name)" in html
+
+
+def test_the_problem_reports_hold_a_files_formulas_as_text(boss_client):
+    """The report quotes the file's cells; opened in Excel, none of them may run."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(HEADER.split(","))
+    for number, name in enumerate(FORMULA_NAMES):
+        # the customer's name, and the same text where the amount should be
+        writer.writerow(
+            [f"F{number}", name, f"SO-{number}", 1, "2024-03-05", "轴承", 1, 1, name, 1]
+        )
+    file = SimpleUploadedFile("formulas.csv", buffer.getvalue().encode(), content_type="text/csv")
+    job = upload(boss_client, file)
+
+    response = boss_client.get(reverse("sales:import-problems", args=[job.pk, "csv"]))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [row[2] for row in rows[1:]] == ["'" + name for name in FORMULA_NAMES]
+    assert [row[0] for row in rows[1:]] == [str(n + 2) for n in range(len(FORMULA_NAMES))]
+
+    response = boss_client.get(reverse("sales:import-problems", args=[job.pk, "xlsx"]))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    values = [row[2] for row in sheet.iter_rows(min_row=2)]
+    assert [(c.data_type, c.value) for c in values] == [("s", name) for name in FORMULA_NAMES]

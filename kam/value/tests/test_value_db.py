@@ -1,5 +1,6 @@
 """The value engine over a real database: imported files, the demo company, tiers and history."""
 
+import csv
 import json
 from datetime import date
 from decimal import Decimal
@@ -13,6 +14,7 @@ from django.core.management.base import CommandError
 
 from kam.accounts.models import Account
 from kam.core.history import history_of
+from kam.core.tests.test_spreadsheets import FORMULA_NAMES
 from kam.demo import generator as demo_generator
 from kam.demo.services import build_demo
 from kam.sales.services import import_orders
@@ -313,3 +315,25 @@ def test_analysis_shows_a_tier_set_by_hand_and_apply_keeps_the_computed_one(ledg
     services.apply_tiers(analysis)
     assert AccountTier.objects.get(account=ledger.south_account).computed_tier == computed
     assert services.preview(analysis, Policy()).moves.height == 0
+
+
+def test_cli_xlsx_holds_customer_names_that_look_like_formulas_as_text(cast, tmp_path):
+    """ERP files carry any name; `kam analyze --format xlsx` must not turn one into a formula."""
+    path = tmp_path / "formulas.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["客户编码", "客户名称", "单据编号", "日期", "金额", "成本"])
+        for number, name in enumerate(FORMULA_NAMES):
+            writer.writerow([f"F-{number}", name, f"SO-F{number}", "2025-05-01", 100 + number, 5])
+    import_orders(path)
+    out = tmp_path / "analysis.xlsx"
+    call_command("analyze", "--year", "2025", "--format", "xlsx", "--output", str(out))
+    import openpyxl
+
+    book = openpyxl.load_workbook(out)
+    names = {row[0].value: row[1] for row in book.worksheets[0].iter_rows(min_row=2)}
+    for number, name in enumerate(FORMULA_NAMES):
+        assert (names[f"F-{number}"].data_type, names[f"F-{number}"].value) == ("s", name)
+    for sheet in book.worksheets:
+        formulas = [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+        assert formulas == [], sheet.title

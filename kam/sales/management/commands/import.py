@@ -75,7 +75,7 @@ class Command(BaseCommand):
             )
         except ImportRejected as rejected:
             if options["report"]:
-                with open(options["report"], "w", encoding="utf-8-sig", newline="") as out:
+                with open(options["report"], "wb") as out:
                     out.write(rejected.as_csv())
             self.stderr.write("\n".join(rejected.lines()))
             raise CommandError(rejected.headline()) from None
