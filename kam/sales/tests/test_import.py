@@ -455,7 +455,7 @@ def test_months_refreshed_counts_each_account_month_once(tmp_path):
     assert import_orders(write_csv(tmp_path, more, name="more.csv")).months_refreshed == 3
 
 
-def test_cli_report_holds_a_files_formulas_as_text(tmp_path):
+def test_cli_report_holds_a_files_formulas_as_text(tmp_path, boss):
     """`--report` writes the same neutralised CSV as the page: a leading apostrophe."""
     bad = tmp_path / "bad.csv"
     with bad.open("w", encoding="utf-8", newline="") as out:
@@ -467,7 +467,9 @@ def test_cli_report_holds_a_files_formulas_as_text(tmp_path):
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError):
-        call_command("import", "orders", str(bad), "--lang", "en", "--report", str(report))
+        call_command(
+            "import", "orders", str(bad), "--lang", "en", "--report", str(report), "--as", "boss"
+        )
     data = report.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
