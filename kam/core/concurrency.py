@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connections, models, router
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -117,16 +117,21 @@ def model_watch(obj: models.Model, name: str, *, label=None) -> Watched:
     field's verbose name, and its choice labels or related object's name for display."""
     field = obj._meta.get_field(name)
     value = stored_value(getattr(obj, field.attname))
-    show: Callable[[str], str] = str
+    return Watched(name, str(label or capfirst(field.verbose_name)), value, _reader(field))
+
+
+def _reader(field) -> Callable[[str], str]:
+    """How people read a stored value of `field`; a related row is looked up only when a
+    message quotes it."""
     if field.choices:
-        choices = {str(k): v for k, v in field.flatchoices}
-        show = lambda v: choices.get(v, v)  # noqa: E731
-    elif field.many_to_one:
+        choices = {str(key): label for key, label in field.flatchoices}
+        return lambda value: choices.get(value, value)
+    if field.many_to_one:
         related = field.related_model._base_manager
-        show = lambda v: str(related.filter(pk=v).first() or v)  # noqa: E731
-    elif isinstance(field, models.BooleanField):
-        show = lambda v: _("yes") if v == "True" else _("no")  # noqa: E731
-    return Watched(name, str(label or capfirst(field.verbose_name)), value, show)
+        return lambda value: str(related.filter(pk=value).first() or value)
+    if isinstance(field, models.BooleanField):
+        return lambda value: _("yes") if value == "True" else _("no")
+    return str
 
 
 def lock(obj: models.Model) -> models.Model:
@@ -249,7 +254,7 @@ class SeenMixin:
 
     def clean(self):
         data = super().clean()
-        token = (data or {}).get(FIELD_NAME) or ""
+        token = data.get(FIELD_NAME) or ""
         if not token:
             data[FIELD_NAME] = None
             return data
@@ -301,7 +306,7 @@ class StaleGuardModelForm(SeenMixin):
 def _concrete(obj, name: str) -> bool:
     try:
         field = obj._meta.get_field(name)
-    except Exception:
+    except FieldDoesNotExist:
         return False
     return field.concrete and not field.many_to_many
 
