@@ -166,3 +166,17 @@ def finance_user(cast):
 def boss_client(client, cast):
     client.force_login(cast.boss)
     return client
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite the test database is a file of this test session, not Django's shared
+    in-memory one: threads that write at the same time (kam/core/tests/test_concurrency.py)
+    need SQLite's real locking, which a shared-cache memory database replaces with "table
+    is locked" errors. A fresh folder per session, so parallel runs never share it."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        folder = tmp_path_factory.mktemp("database")
+        database.setdefault("TEST", {})["NAME"] = str(folder / "test.sqlite3")

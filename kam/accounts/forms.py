@@ -1,10 +1,14 @@
-"""Forms of the account page's edits; each view passes the cleaned data to a service."""
+"""Forms of the account page's edits; each view passes the cleaned data to a service.
+
+Every edit form carries what the user saw (kam.core.concurrency.SeenMixin: the hidden
+`seen` token), so that the service refuses an edit made on a stale page."""
 
 from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kam.core.concurrency import EMPTY, SeenMixin
 from kam.users.models import User
 from kam.value.choices import RATING_HELP, Tier
 
@@ -13,7 +17,7 @@ from .choices import RelationshipStage, SalesStage, StageTrack, TeamRole
 RATINGS = [("", "–"), *[(str(n), str(n)) for n in range(1, 6)]]
 
 
-class StageChangeForm(forms.Form):
+class StageChangeForm(SeenMixin, forms.Form):
     stage = forms.ChoiceField(label=_("New stage"))
     reason = forms.CharField(
         label=_("Why"), max_length=500, widget=forms.TextInput(attrs={"autocomplete": "off"})
@@ -26,7 +30,7 @@ class StageChangeForm(forms.Form):
         self.fields["stage"].choices = choices
 
 
-class StageCheckForm(forms.Form):
+class StageCheckForm(SeenMixin, forms.Form):
     """One checklist item; the item itself is checked against stages.py by the service."""
 
     track = forms.ChoiceField(choices=StageTrack.choices, widget=forms.HiddenInput)
@@ -36,7 +40,7 @@ class StageCheckForm(forms.Form):
     note = forms.CharField(label=_("How it was proven"), max_length=1000, required=False)
 
 
-class TierOverrideForm(forms.Form):
+class TierOverrideForm(SeenMixin, forms.Form):
     tier = forms.ChoiceField(label=_("Tier"), choices=Tier.choices)
     reason = forms.CharField(
         label=_("Reason"),
@@ -46,7 +50,7 @@ class TierOverrideForm(forms.Form):
     )
 
 
-class ClearOverrideForm(forms.Form):
+class ClearOverrideForm(SeenMixin, forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=1000, required=False)
 
 
@@ -78,7 +82,7 @@ def _rating(label):
     )
 
 
-class PotentialForm(forms.Form):
+class PotentialForm(SeenMixin, forms.Form):
     """The scorecard inputs (M1.3). Our share is entered in percent, stored as a fraction."""
 
     wallet = forms.DecimalField(
@@ -106,12 +110,14 @@ class PotentialForm(forms.Form):
     )
 
     @classmethod
-    def for_potential(cls, potential):
+    def for_potential(cls, potential, *, seen_of=EMPTY, watched=None):
         """An unbound form showing what is stored (or empty when nothing is)."""
         if potential is None:
-            return cls()
+            return cls(seen_of=seen_of, watched=watched)
         share = potential.share
         return cls(
+            seen_of=seen_of,
+            watched=watched,
             initial={
                 "wallet": potential.wallet,
                 "share_percent": None if share is None else (share * 100).normalize(),
@@ -120,12 +126,13 @@ class PotentialForm(forms.Form):
                 "referral_power": potential.referral_power,
                 "strategic_fit": potential.strategic_fit,
                 "note": potential.note,
-            }
+            },
         )
 
     def values(self) -> dict:
         """The cleaned inputs as set_potential takes them."""
         data = dict(self.cleaned_data)
+        data.pop("seen", None)
         percent = data.pop("share_percent")
         data["share"] = (
             None if percent is None else (percent / Decimal(100)).quantize(Decimal("0.0001"))

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kam.core.concurrency import Seen, Watched, lock, model_watch, refuse_if_stale
 from kam.core.history import record_change
 
 from . import stages
@@ -44,15 +45,19 @@ def create_account(*, name: str, by=None, **fields) -> Account:
 
 
 @transaction.atomic
-def change_owner(account: Account, new_owner, *, by=None, reason: str = "") -> Account:
+def change_owner(
+    account: Account, new_owner, *, by=None, reason: str = "", seen: Seen | None = None
+) -> Account:
     """Hand an account to another KAM.
 
     The new owner joins the team as KAM and the old one leaves that role (other roles
     stay), so the hand-over also hands over visibility; history keeps who had it.
-    """
-    old_owner = account.owner
+    `seen` is what the user saw (kam.core.concurrency): refused if the owner changed since."""
+    current = lock(account)
+    refuse_if_stale(current, seen, [model_watch(current, "owner")])
+    old_owner = current.owner
     record_change(
-        account, "owner", account.owner_id, getattr(new_owner, "pk", None), by=by, reason=reason
+        account, "owner", current.owner_id, getattr(new_owner, "pk", None), by=by, reason=reason
     )
     account.owner = new_owner
     account.save(update_fields=["owner", "updated_at"])
@@ -85,32 +90,51 @@ def update_account(account: Account, *, by=None, reason: str = "", **fields) -> 
 
 
 @transaction.atomic
-def change_status(account: Account, status: str, *, by=None, reason: str = "") -> Account:
-    record_change(account, "status", account.status, status, by=by, reason=reason)
+def change_status(
+    account: Account, status: str, *, by=None, reason: str = "", seen: Seen | None = None
+) -> Account:
+    current = lock(account)
+    refuse_if_stale(current, seen, [model_watch(current, "status")])
+    record_change(account, "status", current.status, status, by=by, reason=reason)
     account.status = status
     account.full_clean()
     account.save(update_fields=["status", "updated_at"])
     return account
 
 
+def stage_watch(account: Account, field: str) -> Watched:
+    """The stage a move starts from, as the page shows it and the service compares it."""
+    return model_watch(account, field)
+
+
 @transaction.atomic
-def change_sales_stage(account: Account, stage: str, *, by=None, reason: str = "") -> Account:
+def change_sales_stage(
+    account: Account, stage: str, *, by=None, reason: str = "", seen: Seen | None = None
+) -> Account:
     """Move the account to another of the four sales stages (M2); history keeps the move."""
-    return _change_choice(account, "sales_stage", stage, by=by, reason=reason)
+    return _change_choice(account, "sales_stage", stage, by=by, reason=reason, seen=seen)
 
 
 @transaction.atomic
 def change_relationship_stage(
-    account: Account, stage: str, *, by=None, reason: str = ""
+    account: Account, stage: str, *, by=None, reason: str = "", seen: Seen | None = None
 ) -> Account:
     """Move the account to another of the five relationship stages (M3), with history."""
-    return _change_choice(account, "relationship_stage", stage, by=by, reason=reason)
+    return _change_choice(account, "relationship_stage", stage, by=by, reason=reason, seen=seen)
 
 
-def _change_choice(account: Account, field: str, value: str, *, by, reason: str) -> Account:
-    if getattr(account, field) == value:
+def _change_choice(
+    account: Account, field: str, value: str, *, by, reason: str, seen: Seen | None
+) -> Account:
+    """The move starts from the stage read under the lock, so two moves made at once are
+    recorded one after the other (the second "from" where the first went), never both
+    from the same stage; a move made on a stale page is refused (`seen`)."""
+    current = lock(account)
+    refuse_if_stale(current, seen, [stage_watch(current, field)])
+    setattr(account, field, getattr(current, field))
+    if getattr(current, field) == value:
         return account
-    record_change(account, field, getattr(account, field), value, by=by, reason=reason)
+    record_change(account, field, getattr(current, field), value, by=by, reason=reason)
     setattr(account, field, value)
     account.full_clean()
     account.save(update_fields=[field, "updated_at"])
@@ -134,7 +158,11 @@ def removal_problem(account: Account, user, role: str) -> str:
     return ""
 
 
+@transaction.atomic
 def remove_team_member(account: Account, user, role: str, *, by=None) -> None:
+    """Under the account's lock, so two removals at once leave one history row; the owner's
+    own KAM row stays (removal_problem)."""
+    lock(account)
     problem = removal_problem(account, user, role)
     if problem:
         raise ValidationError(problem)
@@ -163,6 +191,7 @@ def add_to_team(account: Account, user, role: str, *, department: str = "", by=N
     """Someone joins the account's team from the account page; history keeps who added whom."""
     if role not in TeamRole.values:
         raise ValidationError(_("Unknown team role %(role)s.") % {"role": role})
+    lock(account)  # two adds at once: one history row
     existed = AccountTeamMember.objects.filter(account=account, user=user, role=role).exists()
     member = add_team_member(account, user, role, department)
     if not existed:
@@ -170,14 +199,51 @@ def add_to_team(account: Account, user, role: str, *, department: str = "", by=N
     return member
 
 
+def check_watches(account: Account, track: str, stage: str, item: str, check=None) -> list:
+    """What a tick of one checklist item concerns: whether it is done, and its note.
+    `check` is the item's StageCheck row (None when never ticked)."""
+    field = f"stage_check.{track}.{stage}.{item}"
+    label = _item_label(track, stage, item)
+    done = Watched(
+        field,
+        label,
+        _yes(bool(check and check.done)),
+        lambda _v: _("done"),
+        empty=_("not done"),
+    )
+    note = Watched(
+        f"{field}.note",
+        _("Note on “%(item)s”") % {"item": label},
+        check.note if check else "",
+        history=(f"{field}.note", field),
+    )
+    return [done, note]
+
+
+def _item_label(track: str, stage: str, item: str) -> str:
+    for entry in stages.stage(track, stage).checklist:
+        if entry.key == item:
+            return str(entry.label)
+    return item
+
+
 @transaction.atomic
 def check_stage_item(
-    account: Account, track: str, stage: str, item: str, *, done: bool, note: str = "", by=None
+    account: Account,
+    track: str,
+    stage: str,
+    item: str,
+    *,
+    done: bool,
+    note: str = "",
+    by=None,
+    seen: Seen | None = None,
 ) -> StageCheck:
     """Tick (or untick) one thing a stage must prove, with a note on how it was proven.
 
     History keeps each tick and each change of the note, under
-    `stage_check.<track>.<stage>.<item>`."""
+    `stage_check.<track>.<stage>.<item>`. The account's row lock serialises ticks of the
+    same account; a tick made on a stale page is refused (`seen`)."""
     if track not in StageTrack.values:
         raise ValidationError(_("Unknown stage track %(track)s.") % {"track": track})
     try:
@@ -187,9 +253,11 @@ def check_stage_item(
     if item not in keys:
         raise ValidationError(_("Unknown checklist item %(item)s.") % {"item": item})
     note = note.strip()
+    current = lock(account)
     check, _created = StageCheck.objects.get_or_create(
         account=account, track=track, stage=stage, item=item
     )
+    refuse_if_stale(current, seen, check_watches(current, track, stage, item, check))
     field = f"stage_check.{track}.{stage}.{item}"
     record_change(account, field, _yes(check.done), _yes(done), by=by, reason=note)
     if check.done == done and check.note != note:

@@ -14,6 +14,11 @@ def _display(value) -> str:
     return str(value)
 
 
+def stored_value(value) -> str:
+    """A value as history stores it: the text kam.core.concurrency compares."""
+    return _display(value)
+
+
 def change(obj: models.Model, field: str, old, new, *, by=None, reason: str = ""):
     """An unsaved FieldChange, or None when nothing changed; for bulk_create of many."""
     if _display(old) == _display(new):

@@ -14,6 +14,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kam.core.concurrency import SeenMixin
+
 from .analytics.periods import Period
 from .analytics.policy import Policy, TierPolicy, ValuePolicy
 
@@ -85,8 +87,10 @@ def _money_field(label, help_text):
     )
 
 
-class WhatIfForm(forms.Form):
-    """Weights of the value score and the tier rules, plus an optional name to save under."""
+class WhatIfForm(SeenMixin, forms.Form):
+    """Weights of the value score and the tier rules, plus an optional name to save under;
+    it carries what the configuration it started from looked like (`seen`), so that saving
+    over a configuration someone changed meanwhile is refused."""
 
     year = forms.TypedChoiceField(label=_("Period"), coerce=int, choices=())
     method = forms.ChoiceField(

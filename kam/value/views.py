@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -121,21 +122,30 @@ def whatif(request):
     saving = request.POST.get("action") == "save"
     summary = None
     if request.method == "POST":
-        form = WhatIfForm(request.POST, base=base, years=span.years, saving=saving)
+        form = WhatIfForm(request.POST, base=base, years=span.years, saving=saving, seen_of=start)
         if form.is_valid():
             if saving:
-                return _save(request, form)
-            analysis = analysis_for(request.user, form.period())
-            result = services.preview(analysis, form.policy())
-            summary = charts.whatif_summary(
-                result,
-                analysis,
-                form.weights(),
-                {name: str(label) for name, label in WEIGHT_LABELS.items()},
-            )
+                saved = _save(request, form)
+                if saved is not None:
+                    return saved
+            else:
+                analysis = analysis_for(request.user, form.period())
+                result = services.preview(analysis, form.policy())
+                summary = charts.whatif_summary(
+                    result,
+                    analysis,
+                    form.weights(),
+                    {name: str(label) for name, label in WEIGHT_LABELS.items()},
+                )
     else:
         initial = WhatIfForm.initial_from(base, span.default_year)
-        form = WhatIfForm(initial=initial, base=base, years=span.years)
+        form = WhatIfForm(
+            initial=initial,
+            base=base,
+            years=span.years,
+            seen_of=start,
+            watched=services.config_watches(start),
+        )
     context = {
         "form": form,
         "configs": configs,
@@ -148,14 +158,21 @@ def whatif(request):
 
 
 def _save(request, form: WhatIfForm):
+    """Save the settings; None, with the reason on the form, when the service refuses (a
+    configuration changed since the page was opened, or one the user did not start from)."""
     data = form.cleaned_data
-    config = services.save_tier_config(
-        data["name"],
-        form.policy(),
-        by=request.user,
-        activate=data["activate"],
-        note=data["note"],
-    )
+    try:
+        config = services.save_tier_config(
+            data["name"],
+            form.policy(),
+            by=request.user,
+            activate=data["activate"],
+            note=data["note"],
+            seen=data["seen"],
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return None
     if config.is_active:
         text = _("Saved “%(name)s”; it is now the active configuration.")
     else:

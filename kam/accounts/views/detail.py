@@ -38,6 +38,7 @@ from kam.accounts.forms import (
     TierOverrideForm,
 )
 from kam.accounts.models import Account, AccountTeamMember
+from kam.core.concurrency import seen_token
 from kam.core.history import history_of
 from kam.people.models import Contact
 from kam.sales.choices import CostCategory
@@ -190,7 +191,7 @@ def _render(request, account: Account, bound: dict | None = None, status: int = 
     forms.update(bound or {})
     months = trend(account, period)
     analysis = portfolio.company(period).analysis
-    tracks = _tracks(account)
+    tracks = _tracks(account, tokens=may_edit)
     for track in tracks:
         track["form"] = forms.get(track["form_key"])
     context = {
@@ -222,19 +223,32 @@ def _query(request) -> str:
 
 
 def _forms(account: Account, *, may_edit: bool, may_team: bool) -> dict:
+    """The page's edit forms, each carrying what the user sees now (the `seen` token)."""
     forms = {}
     if may_edit:
-        forms["sales_stage"] = StageChangeForm(
-            track=StageTrack.SALES, initial={"stage": account.sales_stage}
+        for track, field in (
+            (StageTrack.SALES, "sales_stage"),
+            (StageTrack.RELATIONSHIP, "relationship_stage"),
+        ):
+            forms[field] = StageChangeForm(
+                track=track,
+                initial={"stage": getattr(account, field)},
+                seen_of=account,
+                watched=[services.stage_watch(account, field)],
+            )
+        potential = getattr(account, "potential", None)
+        forms["potential"] = PotentialForm.for_potential(
+            potential,
+            seen_of=account,
+            watched=value_services.potential_watches(account, potential),
         )
-        forms["relationship_stage"] = StageChangeForm(
-            track=StageTrack.RELATIONSHIP, initial={"stage": account.relationship_stage}
-        )
-        forms["potential"] = PotentialForm.for_potential(getattr(account, "potential", None))
     if may_team:
         forms["team_add"] = TeamAddForm()
-    forms["override"] = TierOverrideForm(initial={"tier": _stored_tier(account)})
-    forms["clear_override"] = ClearOverrideForm()
+    tier = [value_services.tier_watch(account, getattr(account, "tier_state", None))]
+    forms["override"] = TierOverrideForm(
+        initial={"tier": _stored_tier(account)}, seen_of=account, watched=tier
+    )
+    forms["clear_override"] = ClearOverrideForm(seen_of=account, watched=tier)
     return forms
 
 
@@ -503,9 +517,10 @@ def _waterfall_option(row: dict) -> dict:
 # ---------------------------------------------------------------- stages
 
 
-def _tracks(account: Account) -> list[dict]:
+def _tracks(account: Account, *, tokens: bool = False) -> list[dict]:
     """Both stage tracks as progress lines: each stage with its state, what it must prove
-    (ticked per account) and its milestones. Two queries whatever the number of stages."""
+    (ticked per account, with the `seen` token of each item's form when `tokens`) and its
+    milestones. Two queries whatever the number of stages."""
     checks = {
         (c.track, c.stage, c.item): c for c in account.stage_checks.select_related("checked_by")
     }
@@ -523,7 +538,11 @@ def _tracks(account: Account) -> list[dict]:
             items = []
             for item in stage.checklist:
                 check = checks.get((track, stage.key, item.key))
-                items.append({"key": item.key, "label": item.label, "check": check})
+                seen = ""
+                if tokens:
+                    watched = services.check_watches(account, track, stage.key, item.key, check)
+                    seen = seen_token(account, watched)
+                items.append({"key": item.key, "label": item.label, "check": check, "seen": seen})
             rows.append(
                 {
                     "key": stage.key,
@@ -601,9 +620,11 @@ def change_stage(request, pk, track):
     return _submit(
         request,
         account,
-        StageChangeForm(request.POST, track=track),
+        StageChangeForm(request.POST, track=track, seen_of=account),
         f"{track}_stage",
-        lambda data: change(account, data["stage"], by=request.user, reason=data["reason"]),
+        lambda data: change(
+            account, data["stage"], by=request.user, reason=data["reason"], seen=data["seen"]
+        ),
         "stages-tab",
     )
 
@@ -622,12 +643,13 @@ def check_item(request, pk):
             done=data["done"],
             note=data["note"],
             by=request.user,
+            seen=data["seen"],
         )
 
     return _submit(
         request,
         account,
-        StageCheckForm(request.POST),
+        StageCheckForm(request.POST, seen_of=account),
         "check",
         save,
         lambda data: f"check-{data['track']}-{data['stage']}",
@@ -638,13 +660,15 @@ def check_item(request, pk):
 @require_POST
 def set_potential(request, pk):
     account = _account_for(request, pk, Action.EDIT)
-    form = PotentialForm(request.POST)
+    form = PotentialForm(request.POST, seen_of=account)
     return _submit(
         request,
         account,
         form,
         "potential",
-        lambda _data: value_services.set_potential(account, by=request.user, **form.values()),
+        lambda data: value_services.set_potential(
+            account, by=request.user, seen=data["seen"], **form.values()
+        ),
         "scorecard",
     )
 
@@ -656,10 +680,10 @@ def override_tier(request, pk):
     return _submit(
         request,
         account,
-        TierOverrideForm(request.POST),
+        TierOverrideForm(request.POST, seen_of=account),
         "override",
         lambda data: value_services.override_tier(
-            account, data["tier"], reason=data["reason"], by=request.user
+            account, data["tier"], reason=data["reason"], by=request.user, seen=data["seen"]
         ),
         "account-header",
     )
@@ -672,9 +696,11 @@ def clear_override(request, pk):
     return _submit(
         request,
         account,
-        ClearOverrideForm(request.POST),
+        ClearOverrideForm(request.POST, seen_of=account),
         "clear_override",
-        lambda data: value_services.clear_override(account, reason=data["reason"], by=request.user),
+        lambda data: value_services.clear_override(
+            account, reason=data["reason"], by=request.user, seen=data["seen"]
+        ),
         "account-header",
     )
 
