@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from kam.core.admin import FieldChangeAdmin, HistoryMixin, SoftDeletedListFilter
+from kam.core.concurrency import StaleGuardAdmin
 from kam.core.models import FieldChange
 from kam.users.models import User
 from kam.users.roles import is_active
@@ -107,7 +108,7 @@ class AccountScopedAdmin(admin.ModelAdmin):
 
 
 @admin.register(Region)
-class RegionAdmin(AccessAdmin):
+class RegionAdmin(StaleGuardAdmin, AccessAdmin):
     """Regions: listed for everybody in the admin (accounts are picked by region), kept
     by administrators."""
 
@@ -171,7 +172,7 @@ class TeamInline(admin.TabularInline):
 
 
 @admin.register(Account)
-class AccountAdmin(HistoryMixin, admin.ModelAdmin):
+class AccountAdmin(StaleGuardAdmin, HistoryMixin, admin.ModelAdmin):
     """Accounts: everyone sees those the access layer shows them; owner, region, status
     and the other master data change only for those who may manage the account, the team
     for those who may manage the team; deleted accounts are listed for those who may
@@ -396,7 +397,7 @@ class AuditAdmin(AccessAdmin, FieldChangeAdmin):
 
 
 @admin.register(StageMilestone)
-class StageMilestoneAdmin(AccessAdmin):
+class StageMilestoneAdmin(StaleGuardAdmin, AccessAdmin):
     """The company's own stage milestones, kept by those who steer the portfolio. A stage
     without rows here shows the built-in defaults on the account page; "load the defaults"
     copies them in to edit."""

@@ -7,13 +7,14 @@ from django.utils.translation import ngettext
 from kam.accounts.access import Action
 from kam.accounts.admin import AccountScopedAdmin
 from kam.core.admin import HistoryMixin, SoftDeletedListFilter
+from kam.core.concurrency import StaleGuardAdmin
 
 from . import services
 from .models import Contact
 
 
 @admin.register(Contact)
-class ContactAdmin(HistoryMixin, AccountScopedAdmin):
+class ContactAdmin(StaleGuardAdmin, HistoryMixin, AccountScopedAdmin):
     list_display = ["name", "title", "department", "account", "phone", "email", "deleted_at"]
     list_filter = [SoftDeletedListFilter, "account__region"]
     list_select_related = ["account"]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from kam.accounts import access
 from kam.accounts.access import Action
 from kam.accounts.admin import AccessAdmin, AccountScopedAdmin
+from kam.core.concurrency import StaleGuardAdmin
 
 from .models import AccountMonth, CostToServe, ImportBatch, ImportJob, OrderLine
 
@@ -103,7 +104,7 @@ class AccountMonthAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CostToServe)
-class CostToServeAdmin(AccountScopedAdmin):
+class CostToServeAdmin(StaleGuardAdmin, AccountScopedAdmin):
     list_display = ["date", "account", "category", "amount", "note", "updated_at"]
     list_filter = ["category", "date", "account__region"]
     list_select_related = ["account"]

@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from kam.core.concurrency import StaleGuardAdmin
+
 from .models import User
 from .roles import Action, may_company
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(StaleGuardAdmin, DjangoUserAdmin):
     """People of our company. Deactivate leavers (untick "active") rather than deleting them:
     accounts they owned and history they wrote keep pointing at them."""
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.accounts.access import Action
 from kam.accounts.admin import AccessAdmin, AccountScopedAdmin
+from kam.core.concurrency import StaleGuardAdmin
 
 from . import services
 from .config import PolicyError, policy_from_dict
@@ -27,7 +28,7 @@ class TierConfigForm(forms.ModelForm):
 
 
 @admin.register(TierConfig)
-class TierConfigAdmin(AccessAdmin):
+class TierConfigAdmin(StaleGuardAdmin, AccessAdmin):
     """Named tier settings, for those who steer the portfolio."""
 
     view_action = change_action = Action.STEER_VALUE
@@ -62,7 +63,7 @@ class AccountTierAdmin(AccountScopedAdmin):
 
 
 @admin.register(AccountPotential)
-class AccountPotentialAdmin(AccountScopedAdmin):
+class AccountPotentialAdmin(StaleGuardAdmin, AccountScopedAdmin):
     list_display = [
         "account",
         "wallet",
