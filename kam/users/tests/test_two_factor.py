@@ -183,3 +183,17 @@ def test_not_required_by_default_in_development(client, cast, settings):
     assert settings.KAM_REQUIRE_2FA_FOR_ADMINS is False
     log_in(client, "boss")
     assert client.get("/admin/").status_code == 200
+
+
+def test_production_requires_it_for_admins_and_reads_the_sign_in_settings(tmp_path):
+    from kam.core.tests.test_settings import kam, production_env
+
+    show = (
+        "from django.conf import settings as s; print(s.KAM_REQUIRE_2FA_FOR_ADMINS, "
+        "s.AXES_FAILURE_LIMIT, s.KAM_USERNAME_FAILURE_LIMIT, s.AXES_COOLOFF_TIME, "
+        "s.AXES_IPWARE_META_PRECEDENCE_ORDER[0], s.AXES_IPWARE_PROXY_COUNT)"
+    )
+    env = production_env(AXES_FAILURE_LIMIT="5", AXES_COOLOFF_MINUTES="30", KAM_REVERSE_PROXIES="1")
+    result = kam("shell", "--no-imports", "-c", show, tmp_path=tmp_path, **env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "5", "15", "0:30:00", "HTTP_X_FORWARDED_FOR", "0"]
