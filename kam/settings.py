@@ -6,6 +6,7 @@ rather than a silent insecure default.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -111,15 +112,63 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 AUTH_USER_MODEL = "users.User"
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Signing in: password policy, login throttling (django-axes), two-factor (django-otp) ---
+# Kept in one block so that it merges cleanly with the security headers above and below.
+INSTALLED_APPS += ["axes", "django_otp", "django_otp.plugins.otp_totp"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE += [
+    "kam.users.middleware.TwoFactorMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes asks: it turns a lockout into kam's page
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out sign-ins
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# After AXES_FAILURE_LIMIT wrong passwords in a row for one user name from one address, that
+# pair is locked for the cool-off; after KAM_USERNAME_FAILURE_LIMIT from any addresses, the
+# user name itself is (see kam.users.lockout). A right sign-in clears the count.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "10"))
+KAM_USERNAME_FAILURE_LIMIT = int(
+    os.environ.get("KAM_USERNAME_FAILURE_LIMIT", str(3 * AXES_FAILURE_LIMIT))
+)
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_HANDLER = "kam.users.lockout.LockoutHandler"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "kam.users.lockout.lockout_response"
+AXES_VERBOSE = False
+# Behind reverse proxies the client's address is read from X-Forwarded-For only when
+# KAM_REVERSE_PROXIES says how many there are (nginx in front of kam: 1); a header that does
+# not have exactly that shape is ignored, so a client cannot choose its own address.
+KAM_REVERSE_PROXIES = int(os.environ.get("KAM_REVERSE_PROXIES", "0"))
+if KAM_REVERSE_PROXIES > 0:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_ORDER = "left-most"
+    AXES_IPWARE_PROXY_COUNT = KAM_REVERSE_PROXIES - 1
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+# Authenticator apps show this name next to the user name.
+OTP_TOTP_ISSUER = os.environ.get("KAM_2FA_ISSUER", "kam")
+# Staff and superusers must turn on two-factor sign-in before anything else; on by default in
+# production.
+KAM_REQUIRE_2FA_FOR_ADMINS = env_bool("KAM_REQUIRE_2FA_FOR_ADMINS", not DEBUG)
+# --- end of signing in ---
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "zh-hans")
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

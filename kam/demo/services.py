@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
 from kam.accounts import services as account_services
@@ -35,6 +36,8 @@ from .generator import DEMO_PASSWORD, DemoData, generate, stage_history, stages_
 __all__ = ["DEMO_PASSWORD", "DemoSummary", "build_demo"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Generated passwords avoid look-alikes (0/O, 1/l/I), since people copy them from a terminal.
+PASSWORD_CHARACTERS = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 @dataclass
@@ -48,10 +51,15 @@ class DemoSummary:
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # user, role, region
     kept_users: list[str] = field(default_factory=list)  # already there, left untouched
     password: str = DEMO_PASSWORD
+    passwords: dict[str, str] = field(default_factory=dict)  # generated ones, by user name
 
 
-def build_demo(*, seed: int = 2026, scale: float = 1.0, stdout=None) -> DemoSummary:
-    """Create the demo company in one transaction: all of it, or nothing on any error."""
+def build_demo(
+    *, seed: int = 2026, scale: float = 1.0, stdout=None, generate_passwords: bool = False
+) -> DemoSummary:
+    """Create the demo company in one transaction: all of it, or nothing on any error.
+    With `generate_passwords` each demo user gets a random password of its own (in
+    `summary.passwords`) instead of the published DEMO_PASSWORD."""
     started = time.perf_counter()
     say = _printer(stdout)
     say(
@@ -62,7 +70,7 @@ def build_demo(*, seed: int = 2026, scale: float = 1.0, stdout=None) -> DemoSumm
     summary = DemoSummary()
     with transaction.atomic():
         regions = _create_regions(data)
-        users = _create_users(data, regions, summary)
+        users = _create_users(data, regions, summary, generate_passwords)
         accounts = _create_accounts(data, regions, users)
         summary.contacts = _create_contacts(data, accounts)
         summary.costs = _create_costs(data, accounts)
@@ -92,11 +100,16 @@ def _create_regions(data: DemoData) -> dict[str, Region]:
     return regions
 
 
-def _create_users(data: DemoData, regions: dict[str, Region], summary: DemoSummary) -> dict:
+def _create_users(
+    data: DemoData, regions: dict[str, Region], summary: DemoSummary, generate_passwords: bool
+) -> dict:
     """All demo users share one password; it is hashed once, since the production hasher
-    takes a noticeable fraction of a second per hash. Existing users of the same name are
+    takes a noticeable fraction of a second per hash. Generated passwords are one per user
+    (a published one must never guard a real database). Existing users of the same name are
     kept exactly as they are (their password is never touched)."""
-    password = make_password(DEMO_PASSWORD)
+    shared = None if generate_passwords else make_password(DEMO_PASSWORD)
+    if generate_passwords:
+        summary.password = ""
     users = {}
     for spec in data.users:
         existing = User.objects.filter(username=spec.username).first()
@@ -116,7 +129,11 @@ def _create_users(data: DemoData, regions: dict[str, Region], summary: DemoSumma
             is_staff=spec.is_superuser,
             is_superuser=spec.is_superuser,
         )
-        user.password = password
+        if generate_passwords:
+            summary.passwords[spec.username] = get_random_string(16, PASSWORD_CHARACTERS)
+            user.set_password(summary.passwords[spec.username])
+        else:
+            user.password = shared
         user.save(update_fields=["password"])
         users[spec.username] = user
         region = user.region.name if user.region else ""

@@ -79,7 +79,8 @@ def test_existing_users_are_kept_untouched(db):
     assert "boss" not in {login[0] for login in summary.logins}
 
 
-def test_command_loads_once_and_reports_logins(db):
+def test_command_loads_once_and_reports_logins(db, settings):
+    settings.DEBUG = True  # pytest runs with DEBUG off, where `kam demo` refuses
     out = StringIO()
     call_command("demo", "--scale", str(TINY), stdout=out)
     text = out.getvalue()

@@ -1,10 +1,17 @@
-"""`kam demo`: load the demo company 华东精密工业, so a fresh install has something to show."""
+"""`kam demo`: load the demo company 华东精密工业, so a fresh install has something to show.
 
+It never hurts a real installation: with DEBUG=false it loads nothing, and on a database
+that has users it loads only when forced, and then with generated passwords instead of the
+published one (the demo includes a superuser).
+"""
+
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account
 from kam.demo.generator import COMPANY_NAME
+from kam.users.models import User
 
 
 class Command(BaseCommand):
@@ -14,7 +21,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty",
             action="store_true",
-            help=("Do nothing when the database already holds accounts."),
+            help=(
+                "Do nothing (and succeed) when the database already holds users or accounts, "
+                "or when DEBUG is off: what `make run` calls."
+            ),
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help=(
+                "Load the demo although users exist; every demo user then gets a generated "
+                "password, printed once."
+            ),
         )
         parser.add_argument("--seed", type=int, default=2026, help=("Random seed (default 2026)."))
         parser.add_argument(
@@ -24,20 +42,35 @@ class Command(BaseCommand):
             help=("Size: 1.0 is about 300 customers and 150,000 order lines."),
         )
 
-    def handle(self, *args, if_empty, seed, scale, **options):
+    def handle(self, *args, if_empty, force, seed, scale, **options):
         from kam.demo.services import build_demo
 
         if not 0 < scale <= 100:
             raise CommandError(_("The scale must be above 0 and at most 100."))
-        if Account.objects.exists():
+        if refusal := self._refusal(force):
             if if_empty:
-                self.stdout.write(_("Accounts exist already; the demo company was not loaded."))
+                self.stdout.write(refusal)
                 return
-            raise CommandError(
-                _("The database already holds accounts; the demo company needs an empty one.")
-            )
-        summary = build_demo(seed=seed, scale=scale, stdout=self.stdout)
+            raise CommandError(refusal)
+        summary = build_demo(seed=seed, scale=scale, stdout=self.stdout, generate_passwords=force)
         self._report(summary)
+
+    def _refusal(self, force: bool) -> str:
+        """Why the demo must not be loaded here, or "" when it may."""
+        if not settings.DEBUG:
+            return _(
+                "DEBUG is off, so this is taken for a production installation: the demo "
+                "company was not loaded. It is meant for development and trials (DEBUG=true)."
+            )
+        if Account.objects.exists():
+            return _("The database already holds accounts; the demo company was not loaded.")
+        if User.objects.exists() and not force:
+            return _(
+                "The database already has users; the demo company was not loaded. Its users "
+                "include a superuser with a published password. To load it all the same, use "
+                "--force: the demo users then get generated passwords."
+            )
+        return ""
 
     def _report(self, summary) -> None:
         self.stdout.write(
@@ -58,7 +91,15 @@ class Command(BaseCommand):
                 }
             )
         )
-        if summary.logins:
+        if summary.passwords:
+            self.stdout.write(
+                _("Demo logins with generated passwords (shown only this once, write them down):")
+            )
+            width = max(len(username) for username in summary.passwords)
+            for username, role, region in summary.logins:
+                shown = f"{role} · {region}" if region else role
+                self.stdout.write(f"  {username:<{width}}  {summary.passwords[username]}  {shown}")
+        elif summary.logins:
             self.stdout.write(
                 _("Demo logins (password for all: %(password)s):") % {"password": summary.password}
             )

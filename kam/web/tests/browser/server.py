@@ -97,6 +97,7 @@ class KamServer:
             ALLOWED_HOSTS=f"{HOST},localhost",
             SECURE_SSL_REDIRECT="false",
             SECURE_HSTS_SECONDS="0",
+            KAM_REQUIRE_2FA_FOR_ADMINS="false",  # the tests log in as boss with a password only
             LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
         )
@@ -106,14 +107,14 @@ class KamServer:
 
     # -- set-up ---------------------------------------------------------------------------
 
-    def kam(self, *args: str) -> str:
+    def kam(self, *args: str, env: dict[str, str] | None = None) -> str:
         """Run a `kam` management command against this installation; fail loudly."""
-        return self._finish(self._spawn(*args), args)
+        return self._finish(self._spawn(*args, env=env), args)
 
-    def _spawn(self, *args: str) -> subprocess.Popen:
+    def _spawn(self, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
         return subprocess.Popen(
             [sys.executable, "-m", "kam.cli", *args],
-            env=self.env,
+            env={**self.env, **(env or {})},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -161,7 +162,7 @@ class KamServer:
         collecting = self._spawn(*static)  # needs no database: runs alongside
         try:
             self.kam("migrate", "--noinput", "-v", "0")
-            self.kam("demo")
+            self.kam("demo", env={"DEBUG": "true"})  # `kam demo` refuses when DEBUG is off
         finally:
             self._finish(collecting, static)
 
