@@ -55,3 +55,42 @@ class UserAdmin(StaleGuardAdmin, DjangoUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate leavers: what they owned and wrote keeps pointing at them
+
+
+class AdministratorsOnly:
+    """For the sign-in records (login attempts, lockouts) and the two-factor devices,
+    whose admin pages come from their libraries: administrators only, as the access layer
+    says, whatever model permissions a user was given."""
+
+    def _administers(self, request) -> bool:
+        return may_company(request.user, Action.ADMINISTER)
+
+    def has_module_permission(self, request):
+        return self._administers(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._administers(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._administers(request)
+
+    def has_add_permission(self, request):
+        return self._administers(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._administers(request)  # unlocking a user, removing a lost phone
+
+
+def guard_library_admins(site=admin.site) -> None:
+    """Register the libraries' own admin pages again behind AdministratorsOnly. Called once
+    every admin module is loaded (UsersConfig.ready), since the libraries come later."""
+    for model, model_admin in list(site._registry.items()):
+        if model._meta.app_label in LIBRARY_APPS and not isinstance(
+            model_admin, AdministratorsOnly
+        ):
+            guarded = type(type(model_admin).__name__, (AdministratorsOnly, type(model_admin)), {})
+            site.unregister(model)
+            site.register(model, guarded)
+
+
+LIBRARY_APPS = {"axes", "otp_totp"}
