@@ -44,6 +44,7 @@ from django.utils.translation import gettext as _
 from kam.users.choices import Role
 from kam.users.roles import (
     ACCOUNT_ACTIONS,
+    ACTION_LABELS,
     COMPANY_ACTIONS,
     Action,
     is_active,
@@ -259,6 +260,6 @@ def cli_user(username: str | None, action: Action, account=None):
         raise CommandError(_("There is no active user %(name)s.") % {"name": username})
     if not may(user, action, account):
         raise CommandError(
-            _("%(name)s may not do this (%(action)s).") % {"name": username, "action": action}
+            _("%(name)s may not %(action)s.") % {"name": username, "action": ACTION_LABELS[action]}
         )
     return user

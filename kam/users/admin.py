@@ -8,10 +8,35 @@ from .models import User
 from .roles import Action, may_company
 
 
+class AdministratorsOnly:
+    """Users, and the libraries' sign-in records (login attempts, lockouts) and two-factor
+    devices: administrators only, as the access layer says, whatever model permissions a
+    user was given."""
+
+    def _administers(self, request) -> bool:
+        return may_company(request.user, Action.ADMINISTER)
+
+    def has_module_permission(self, request):
+        return self._administers(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._administers(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._administers(request)
+
+    def has_add_permission(self, request):
+        return self._administers(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._administers(request)  # unlocking a user, removing a lost phone
+
+
 @admin.register(User)
-class UserAdmin(StaleGuardAdmin, DjangoUserAdmin):
-    """People of our company. Deactivate leavers (untick "active") rather than deleting them:
-    accounts they owned and history they wrote keep pointing at them."""
+class UserAdmin(StaleGuardAdmin, AdministratorsOnly, DjangoUserAdmin):
+    """People of our company; users and their roles decide what everybody may do, so only
+    administrators keep them. Deactivate leavers (untick "active") rather than deleting
+    them: accounts they owned and history they wrote keep pointing at them."""
 
     list_display = [
         "username",
@@ -37,48 +62,8 @@ class UserAdmin(StaleGuardAdmin, DjangoUserAdmin):
         (_("Key account work"), {"fields": ["role", "region", "department"]}),
     ]
 
-    # Users and their roles decide what everybody may do: administrators only.
-    def _administers(self, request) -> bool:
-        return may_company(request.user, Action.ADMINISTER)
-
-    def has_module_permission(self, request):
-        return self._administers(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._administers(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._administers(request)
-
-    def has_add_permission(self, request):
-        return self._administers(request)
-
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate leavers: what they owned and wrote keeps pointing at them
-
-
-class AdministratorsOnly:
-    """For the sign-in records (login attempts, lockouts) and the two-factor devices,
-    whose admin pages come from their libraries: administrators only, as the access layer
-    says, whatever model permissions a user was given."""
-
-    def _administers(self, request) -> bool:
-        return may_company(request.user, Action.ADMINISTER)
-
-    def has_module_permission(self, request):
-        return self._administers(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._administers(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._administers(request)
-
-    def has_add_permission(self, request):
-        return self._administers(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._administers(request)  # unlocking a user, removing a lost phone
 
 
 def guard_library_admins(site=admin.site) -> None:

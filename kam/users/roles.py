@@ -7,6 +7,8 @@ depends on the user alone, so the admin of users (below accounts) can ask it too
 
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy as _
+
 from .choices import PORTFOLIO_ROLES, Role
 
 
@@ -22,6 +24,18 @@ class Action(StrEnum):
     IMPORT = "import"  # load ERP exports
     ADMINISTER = "administer"  # users, regions, the audit trail, every admin page
 
+
+# How an action reads in a message ("… may not do this: import ERP exports").
+ACTION_LABELS = {
+    Action.VIEW: _("see the account"),
+    Action.EDIT: _("edit the account"),
+    Action.MANAGE_TEAM: _("manage the account team"),
+    Action.MANAGE: _("change owner, region or status, delete or restore"),
+    Action.SEE_PERSONAL: _("see personal data"),
+    Action.STEER_VALUE: _("steer tier settings"),
+    Action.IMPORT: _("import ERP exports"),
+    Action.ADMINISTER: _("administer kam"),
+}
 
 ACCOUNT_ACTIONS = frozenset(
     {Action.VIEW, Action.EDIT, Action.MANAGE_TEAM, Action.MANAGE, Action.SEE_PERSONAL}

@@ -16,9 +16,9 @@ from urllib.parse import urlencode
 
 import polars as pl
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
@@ -611,7 +611,7 @@ def _submit(request, account: Account, form, key: str, save, back) -> HttpRespon
 def change_stage(request, pk, track):
     account = _account_for(request, pk, Action.EDIT)
     if track not in StageTrack.values:
-        raise PermissionDenied
+        raise Http404
     change = (
         services.change_sales_stage
         if track == StageTrack.SALES
