@@ -27,3 +27,12 @@
   document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
   document.addEventListener("htmx:afterSwap", function (event) { drawAll(event.target); });
 })();
+
+// A <select data-submit-on-change> sends its form at once (the language switch): the
+// Content-Security-Policy forbids inline handlers such as onchange="…".
+document.addEventListener("change", function (event) {
+  var target = event.target;
+  if (target.matches && target.matches("select[data-submit-on-change]") && target.form) {
+    target.form.submit();
+  }
+});
