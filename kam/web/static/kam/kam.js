@@ -11,6 +11,9 @@
     var source = document.getElementById(el.dataset.chart);
     if (!source) return;
     var option = JSON.parse(source.textContent);
+    // ECharts' HTML tooltips are built from style="…" attributes, which the
+    // Content-Security-Policy forbids: tooltips are drawn inside the chart instead.
+    [].concat(option.tooltip || []).forEach(function (tooltip) { tooltip.renderMode = "richText"; });
     var chart = window.echarts.init(el, null, { renderer: "svg" });
     chart.setOption(option);
     chart.on("click", function (params) {
