@@ -164,6 +164,7 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 # htmx sends the CSRF token from the page (hx-headers in base.html), never from the cookie.
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "kam.web.views.csrf_failure"
 
 # Content-Security-Policy (django-csp): only kam's own files run; no inline script or
 # style, no eval, no plugin, no framing, forms post only to kam. Charts are json_script

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -61,6 +62,16 @@ def bad_request(request, exception=None):
 
 def permission_denied(request, exception=None):
     return _error_page(request, "403.html", 403)
+
+
+def csrf_failure(request, reason=""):
+    """A form refused by the CSRF check: most often a page left open past a sign-out, or a
+    browser that refuses kam's cookies. Django's reason is shown in development only."""
+    response = render(
+        request, "403_csrf.html", {"reason": reason if settings.DEBUG else ""}, status=403
+    )
+    response.kam_error_page = True
+    return response
 
 
 def page_not_found(request, exception=None):

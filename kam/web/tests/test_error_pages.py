@@ -129,3 +129,15 @@ def test_a_bad_request_gives_kams_400(client, db, settings):
     assert response.status_code == 400
     assert "Bad request" in body
     assert "evil.example.org" not in body
+
+
+@pytest.mark.parametrize(
+    ("language", "title"), [("zh-hans", "表单已失效"), ("en", "The form has expired")]
+)
+def test_a_form_without_its_csrf_token_gets_kams_page(db, debug, language, title):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        reverse("login"), {"username": "x", "password": "y"}, HTTP_ACCEPT_LANGUAGE=language
+    )
+    body = assert_kams_page(response, 403, language, title)
+    assert "CSRF verification failed" not in body
