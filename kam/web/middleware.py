@@ -76,9 +76,11 @@ class BodyLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        size = declared_body_size(request)
+        if size == 0:  # most requests: nothing to judge, and no need to load the user
+            return self.get_response(request)
         signed_in = request.user.is_authenticated
         limit = body_limit(request)
-        size = declared_body_size(request)
         if (size is None and not signed_in) or (size or 0) > limit:
             return views.request_too_large(limit, signed_in=signed_in)
         return self.get_response(request)
