@@ -441,7 +441,7 @@ class StageMilestoneAdmin(StaleGuardAdmin, AccessAdmin):
                 self.message_user(
                     request,
                     format_html(
-                        '{} <form method="post" action="{}" style="display:inline">'
+                        '{} <form method="post" action="{}" class="inline-form">'
                         '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
                         '<button type="submit">{}</button></form>',
                         ngettext(

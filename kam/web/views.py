@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template import loader
 from django.templatetags.static import static
 
 
@@ -12,3 +15,80 @@ def home(request):
 def favicon(request):
     """Browsers ask for /favicon.ico whatever the page says."""
     return redirect(static("kam/favicon.svg"), permanent=True)
+
+
+# --- error pages ------------------------------------------------------------------------
+# kam's own pages for 400/403/404/500, in the user's language, naming nothing of the
+# installation (no URL patterns, settings or exception text). Django calls them through
+# handler400 … handler500 in kam/urls.py; with DEBUG on, kam.web.middleware.ErrorPagesMiddleware
+# sends 404s here too instead of Django's technical page.
+
+
+def _error_page(request, template: str, status: int):
+    """Render an error page with the site's look; marked so that CSP applies to it in DEBUG."""
+    response = render(request, template, status=status)
+    response.kam_error_page = True
+    return response
+
+
+def _static_or_none(path: str) -> str | None:
+    """The URL of a static file, or None when the static files themselves are what is
+    broken (a missing manifest entry raises): an error page must still render."""
+    try:
+        return static(path)
+    except Exception:  # any failure here must not hide the original error
+        return None
+
+
+def _standalone_context(**extra) -> dict:
+    return {
+        "stylesheet": _static_or_none("kam/kam.css"),
+        "favicon": _static_or_none("kam/favicon.svg"),
+        **extra,
+    }
+
+
+def _standalone_error_page(template: str, status: int):
+    """Render an error page that needs neither the database nor the request: used where the
+    request itself (400) or anything behind it (500) may be what is broken."""
+    response = HttpResponse(loader.render_to_string(template, _standalone_context()), status=status)
+    response.kam_error_page = True
+    return response
+
+
+def bad_request(request, exception=None):
+    return _standalone_error_page("400.html", 400)
+
+
+def permission_denied(request, exception=None):
+    return _error_page(request, "403.html", 403)
+
+
+def csrf_failure(request, reason=""):
+    """A form refused by the CSRF check: most often a page left open past a sign-out, or a
+    browser that refuses kam's cookies. Django's reason is shown in development only."""
+    response = render(
+        request, "403_csrf.html", {"reason": reason if settings.DEBUG else ""}, status=403
+    )
+    response.kam_error_page = True
+    return response
+
+
+def page_not_found(request, exception=None):
+    return _error_page(request, "404.html", 404)
+
+
+def server_error(request=None):
+    return _standalone_error_page("500.html", 500)
+
+
+def request_too_large(limit: int, *, signed_in: bool):
+    """The answer to a body over the limit, given before a byte of it is read."""
+    context = _standalone_context(
+        limit_kib=max(1, limit // 1024),
+        limit_mb=max(1, limit // 1024 // 1024),
+        signed_in=signed_in,
+    )
+    response = HttpResponse(loader.render_to_string("413.html", context), status=413)
+    response.kam_error_page = True
+    return response

@@ -11,6 +11,9 @@
     var source = document.getElementById(el.dataset.chart);
     if (!source) return;
     var option = JSON.parse(source.textContent);
+    // ECharts' HTML tooltips are built from style="…" attributes, which the
+    // Content-Security-Policy forbids: tooltips are drawn inside the chart instead.
+    [].concat(option.tooltip || []).forEach(function (tooltip) { tooltip.renderMode = "richText"; });
     var chart = window.echarts.init(el, null, { renderer: "svg" });
     chart.setOption(option);
     chart.on("click", function (params) {
@@ -27,3 +30,12 @@
   document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
   document.addEventListener("htmx:afterSwap", function (event) { drawAll(event.target); });
 })();
+
+// A <select data-submit-on-change> sends its form at once (the language switch): the
+// Content-Security-Policy forbids inline handlers such as onchange="…".
+document.addEventListener("change", function (event) {
+  var target = event.target;
+  if (target.matches && target.matches("select[data-submit-on-change]") && target.form) {
+    target.form.submit();
+  }
+});

@@ -3,7 +3,10 @@
 One server with the demo company serves all the browser tests (see server.py); each test gets
 fresh browser contexts and logs in through the login form. Every page a test opens is
 checked for what a user would suffer silently: JavaScript errors in the console, failed
-requests (HTTP 5xx) and any request leaving 127.0.0.1 (kam must work offline).
+requests (HTTP 5xx), any request leaving 127.0.0.1 (kam must work offline) and any
+Content-Security-Policy violation (a blocked inline script or style, or eval): every page
+must carry the policy, and each violation is reported as a console error by a
+`securitypolicyviolation` listener, on top of what Chromium logs itself.
 
 Chromium and the Chinese fonts come from `make browser-packages` (part of `make test`).
 """
@@ -29,6 +32,14 @@ DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 LOCALES = {"zh-hans": "zh-CN", "en": "en-US"}
 TIMEOUT_MS = 15_000
+# Runs in every page before its own scripts: a CSP violation becomes a console error that
+# names the directive and what was blocked, so the checks below fail on it.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"}`
+    + ` in ${event.sourceFile || document.location.href}:${event.lineNumber}`);
+});
+"""
 
 
 def pytest_collection_modifyitems(config, items):
@@ -137,6 +148,7 @@ class Tab:
         response = self.page.goto(self.url(path), wait_until="load")
         assert response is not None, path
         assert response.status == status, f"{path}: HTTP {response.status}, expected {status}"
+        assert "content-security-policy" in response.headers, f"{path}: no CSP header"
         self.assert_clean()
         return response
 
@@ -208,6 +220,7 @@ def browse(request, kam_server, chromium):
             timezone_id="Asia/Shanghai",
         )
         context.set_default_timeout(TIMEOUT_MS)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
         contexts.append(context)
         page = context.new_page()
         tab = Tab(page=page, server=kam_server)
