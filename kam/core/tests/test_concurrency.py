@@ -21,7 +21,6 @@ import kam.urls
 from kam.accounts import services
 from kam.accounts.choices import SalesStage
 from kam.accounts.models import Account
-from kam.conftest import CAST_PASSWORD
 from kam.core import concurrency
 from kam.core.concurrency import StaleEdit, StaleGuardAdmin, read_token, seen_of, seen_token
 from kam.core.history import history_of
@@ -221,7 +220,7 @@ urlpatterns = [path("guarded/", guarded_site.urls), *kam.urls.urlpatterns]
 
 def _admin_client(client, user):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
-    client.login(username=user.username, password=CAST_PASSWORD)
+    client.force_login(user)
     return client
 
 

@@ -90,6 +90,8 @@ PAGES = [
     Page("login", users=("anonymous",)),
     Page("password_change", users=BOSS),
     Page("password_change_done", users=BOSS),
+    Page("two_factor", users=BOSS),
+    Page("two_factor_login", users=("anonymous",), status=302),
     Page("value:dashboard"),
     Page("value:whatif", users=BOSS),
     Page("accounts:list"),
