@@ -526,3 +526,17 @@ def test_cli_writes_ask_the_access_layer(world, tmp_path, command):
             with pytest.raises(CommandError):
                 call_command(*args, stdout=io.StringIO(), stderr=io.StringIO())
             assert _state() == before, (command, username)
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_the_admin_index_lists_only_what_the_user_may_open(client, world, username):
+    client = _client(client, world, username)
+    response = client.get(reverse("admin:index"))
+    if username == "anonymous":
+        assert _admin_outcome(response) == "login"
+        return
+    assert response.status_code == 200
+    page = response.content.decode()
+    for label, (list_rule, *_rest) in ADMIN.items():
+        url = reverse(f"admin:{label.replace('.', '_')}_changelist")
+        assert (f'href="{url}"' in page) == bool(_may(list_rule, username, None)), label
