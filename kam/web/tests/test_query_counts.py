@@ -110,11 +110,34 @@ PAGES = [
     Page("sales:import-status", users=BOSS, args=_job),
     Page("sales:import-problems", "csv", users=BOSS, args=lambda demo: [demo.job.pk, "csv"]),
     Page("sales:import-problems", "xlsx", users=BOSS, args=lambda demo: [demo.job.pk, "xlsx"]),
+    Page("admin:index", users=BOSS),
+    *(
+        Page(f"admin:{model}_changelist", users=BOSS)
+        for model in (
+            "accounts_account",
+            "accounts_accountteammember",
+            "accounts_region",
+            "accounts_stagecheck",
+            "accounts_stagemilestone",
+            "core_fieldchange",
+            "people_contact",
+            "sales_accountmonth",
+            "sales_costtoserve",
+            "sales_importbatch",
+            "sales_importjob",
+            "sales_orderline",
+            "users_user",
+            "value_accountpotential",
+            "value_accounttier",
+            "value_tierconfig",
+        )
+    ),
 ]
 
 NOT_PINNED = {
-    "admin:": "Django's admin: its own pages, being reworked under the access layer (issue 8); "
-    "the permission matrix test covers who may open them",
+    "admin:": "Django's admin: the index and every kam model's list are pinned above; its "
+    "forms (add, change, history, delete) and the libraries' pages are Django's own, and the "
+    "permission matrix test covers who may open them",
     "set_language": "Django's language switch: kam's menu POSTs to it; a GET only redirects",
 }
 """URL patterns that answer GET but have no baseline, by name or namespace ("admin:")."""
@@ -228,8 +251,10 @@ def test_every_page_that_answers_get_has_a_baseline(client, boss):
     answers_get = {name for name, url in found.items() if client.get(url).status_code != 405}
     pinned = {page.name for page in PAGES}
     assert answers_get - pinned - NOT_PINNED.keys() == set()
-    assert pinned - found.keys() == set(), "a page in PAGES that no URL pattern has"
-    assert pinned - answers_get == set(), "a page in PAGES that answers GET with 405"
+    # pages of a namespace that is only partly pinned (the admin's) are not walked above
+    walked = {name for name in pinned if not name.startswith(tuple(NOT_PINNED))}
+    assert walked - found.keys() == set(), "a page in PAGES that no URL pattern has"
+    assert walked - answers_get == set(), "a page in PAGES that answers GET with 405"
 
 
 def test_no_baseline_is_left_for_a_page_that_is_gone():
