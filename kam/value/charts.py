@@ -20,12 +20,19 @@ import polars as pl
 from django.conf import settings
 from django.urls import get_script_prefix, reverse
 from django.utils.translation import get_language, gettext
-from django.utils.translation import gettext_lazy as _
 
 from kam.web.formatting import percent, short_amount
 
 from .analytics.analysis import Analysis
-from .analytics.flags import FLAG_KINDS, FLAG_LABELS, Flag
+from .analytics.flags import (
+    EVIDENCE_LABELS,
+    FLAG_KINDS,
+    FLAG_LABELS,
+    MONEY_EVIDENCE,
+    OPS,
+    Flag,
+    format_evidence,
+)
 from .analytics.periods import Period
 from .analytics.tiers import TIER_LABELS, TIERS, WhatIf
 
@@ -501,47 +508,15 @@ def _account_row(row: dict[str, Any]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- false key accounts
 
-EVIDENCE_LABELS = {
-    "biggest_month_share": _("Biggest month's share of lifetime revenue"),
-    "months_bought": _("Months with purchases, ever"),
-    "lifetime_orders": _("Orders, ever"),
-    "lifetime_revenue": _("Lifetime revenue"),
-    "biggest_month_lines": _("Lines in the biggest month"),
-    "revenue": _("Revenue"),
-    "orders_per_year": _("Orders a year"),
-    "gross_margin": _("Gross margin"),
-    "net_margin": _("Net contribution ÷ revenue"),
-    "discount_rate": _("Discount rate"),
-    "days_to_pay": _("Days to pay"),
-    "return_rate": _("Return rate"),
-    "cost_to_serve_rate": _("Cost to serve ÷ revenue"),
-    "collection_rate": _("Cash collected ÷ revenue"),
-    "receivables": _("Open receivables"),
-}
-_MONEY_EVIDENCE = {"lifetime_revenue", "revenue", "receivables"}
-_SHARE_EVIDENCE = {
-    "biggest_month_share",
-    "gross_margin",
-    "net_margin",
-    "discount_rate",
-    "return_rate",
-    "cost_to_serve_rate",
-    "collection_rate",
-}
-_OPS = {">=": "≥", "<=": "≤", "<": "<", ">": ">"}
-
 
 def evidence_value(metric: str, value: Any) -> str:
-    """An evidence number the way a reader expects it: money short, ratios as percent."""
+    """An evidence number the way a reader expects it: money short, the rest as the
+    flag's own sentence shows it (one rounding everywhere)."""
     if value is None:
         return "–"
-    if metric in _MONEY_EVIDENCE:
+    if metric in MONEY_EVIDENCE:
         return money(value)
-    if metric in _SHARE_EVIDENCE:
-        return percent(value)
-    if isinstance(value, float):
-        return f"{value:.1f}".removesuffix(".0")
-    return str(value)
+    return format_evidence(metric, value)
 
 
 def evidence_rows(flag: Flag) -> list[dict[str, str]]:
@@ -551,7 +526,7 @@ def evidence_rows(flag: Flag) -> list[dict[str, str]]:
             "metric": item["metric"],
             "label": str(EVIDENCE_LABELS.get(item["metric"], item["metric"])),
             "value": evidence_value(item["metric"], item["value"]),
-            "op": _OPS.get(item["op"], item["op"]),
+            "op": OPS.get(item["op"], item["op"]),
             "threshold": evidence_value(item["metric"], item["threshold"]),
         }
         for item in flag.evidence
