@@ -348,7 +348,9 @@ def _value(account: Account, analysis) -> dict:
             "headroom": card.get("headroom"),
             "quadrant": quadrant,
             "label": QUADRANT_LABELS[quadrant],
-            "posture": posture(quadrant),
+            "reason": card.get("current_reason"),
+            "value_score": card.get("value_score"),
+            "posture": posture(quadrant, flags, card.get("current_reason")),
         },
         "waterfall_option": _waterfall_option(pnl) if pnl else None,
     }

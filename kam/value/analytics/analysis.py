@@ -102,7 +102,7 @@ def analyze(
         tiers=tiers,
         flags=flags,
         potential=potentials,
-        scorecard=scorecard(scores, potentials, policy),
+        scorecard=scorecard(scores, potentials, policy, metrics=metrics, flags=flags),
         revenue_pareto=pareto(metrics, "revenue", policy),
         profit_pareto=pareto(metrics, "gross_profit", policy),
         health=portfolio_health(metrics, policy),

@@ -113,11 +113,15 @@ class ScorecardPolicy:
     most; the rest is judgement a KAM enters on a 1–5 scale.
     current_cut / potential_cut: the 2×2 matrix splits at 0.5 on both axes, i.e. at the
     portfolio median, since both scores are percentile-based.
+    flagged_cap: the most current value a false key account (M1.6) is given, 0.25 — half
+    the cut, so a flagged account always sits well inside a low-value quadrant, however
+    big its revenue; an account whose net contribution is negative has current value 0.
     """
 
     weights: dict[str, float] = field(default_factory=_potential_weights)
     current_cut: float = 0.5
     potential_cut: float = 0.5
+    flagged_cap: float = 0.25
 
     def normalised_weights(self) -> dict[str, float]:
         return normalised(self.weights)
