@@ -67,7 +67,7 @@ FLAGGED = "flagged"
 """Why current value is lower than the value score (the scorecard's current_reason)."""
 
 _FLAGGED_POSTURE = _(
-    "Flagged as a false key account — %(flags)s. Do not invest to grow it or offer "
+    "Flagged as a false key account — %(flags)s Do not invest to grow it or offer "
     "special terms: serve it on standard terms and fix what the flag names first."
 )
 _LOSES_MONEY_POSTURE = _(
