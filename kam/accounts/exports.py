@@ -26,7 +26,9 @@ TEXT_KEYS = {
 def cell_value(row: dict, column) -> str | float | int | None:
     """The value a cell holds: numbers for figures, labels for choices and flags."""
     if column.kind == "tier":
-        return tier_text(row["tier"], row["overridden"]) if row["tier"] else ""
+        return (
+            tier_text(row["tier"], row["overridden"], row.get("held_tier")) if row["tier"] else ""
+        )
     if column.kind == "flags":
         return ", ".join(flag.label for flag in row["flag_list"])
     value = row[TEXT_KEYS.get(column.key, column.key)]

@@ -26,6 +26,6 @@ def percent(value, places: int = 1) -> str:
 
 
 @register.simple_tag
-def tier_tag(tier, overridden=False):
-    """{% tier_tag row.tier row.overridden %}: the one way a page shows a tier."""
-    return tiers.tier_html(tier, bool(overridden))
+def tier_tag(tier, overridden=False, held=None):
+    """{% tier_tag row.tier row.overridden row.held_tier %}: the one way a page shows a tier."""
+    return tiers.tier_html(tier, bool(overridden), held)
