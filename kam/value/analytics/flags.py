@@ -8,6 +8,10 @@ the number rather than with the machine. Thresholds live in `FlagPolicy`.
 
 One-off and repeat kinds exclude each other: an account that never repeats is not a
 regular buyer. Low-profit volume and squeezer may both apply, and then both are shown.
+A one-off belongs to the periods within a look-back of its purchase and says when it was;
+which kind it is follows from what was bought (unit price against the company's usual),
+never from how many lines the order had. A flag's sentence names exactly the criteria that
+triggered, formatted as its evidence rows are (`format_evidence`).
 """
 
 from __future__ import annotations

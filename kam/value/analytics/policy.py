@@ -131,7 +131,7 @@ class ScorecardPolicy:
 class FlagPolicy:
     """Thresholds for false key accounts (M1.6, 假大户). Each is a default to tune.
 
-    One-off purchases (团购 group buy, 大额产品 big ticket) — all four must hold:
+    One-off purchases (团购 group buy, 大额产品 big ticket) — all of these must hold:
     - one_off_month_share 0.8: the biggest month holds ≥ 80% of lifetime revenue;
     - one_off_max_months 3: bought in at most 3 distinct months in its whole history;
     - one_off_max_orders 3: at most 3 orders in all;
