@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from django.utils.translation import gettext as _
-
 from kam.core.spreadsheets import DEFAULT_WIDTH, NUMBER_FORMATS, Column, Workbook
+from kam.web.tiers import tier_text
 
 TEXT_KEYS = {
     "tier": "tier_label",
@@ -27,8 +26,9 @@ TEXT_KEYS = {
 def cell_value(row: dict, column) -> str | float | int | None:
     """The value a cell holds: numbers for figures, labels for choices and flags."""
     if column.kind == "tier":
-        label = row["tier_label"]
-        return _("%(tier)s (set by hand)") % {"tier": label} if row["overridden"] else label
+        return (
+            tier_text(row["tier"], row["overridden"], row.get("held_tier")) if row["tier"] else ""
+        )
     if column.kind == "flags":
         return ", ".join(flag.label for flag in row["flag_list"])
     value = row[TEXT_KEYS.get(column.key, column.key)]

@@ -18,13 +18,16 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.value.analytics.flags import FLAG_KINDS
 from kam.value.analytics.metrics import METRIC_COLUMNS
-from kam.value.analytics.tiers import TIER_LABELS, TIERS
+from kam.value.analytics.tiers import NO_PURCHASES, NO_PURCHASES_LABEL, TIER_LABELS, TIERS, bought
 
 from .choices import RelationshipStage, SalesStage
 
 PAGE_SIZE = 50
 DEFAULT_SORT = "-revenue"
 ANY_FLAG = "any"
+BOUGHT_CHOICES = ("yes", "no")
+"""The `bought` filter: accounts active in the period (bought something) or not, the
+one definition the dashboard's pyramid and headline count with."""
 GROUP_DEPTH = 8
 """Levels of subsidiaries followed under a group (group → subsidiary → its subsidiary …)."""
 
@@ -107,6 +110,7 @@ class Filters:
     to them). A value that does not parse is ignored rather than failing the page."""
 
     tier: str | None = None
+    bought: str | None = None
     flag: str | None = None
     region: int | None = None
     owner: int | None = None
@@ -122,6 +126,7 @@ class Filters:
         sort = (params.get("sort") or "").strip()
         return cls(
             tier=_choice(params.get("tier"), TIER_KEYS),
+            bought=_choice(params.get("bought"), BOUGHT_CHOICES),
             flag=_choice(params.get("flag"), (*FLAG_KINDS, ANY_FLAG)),
             region=_int(params.get("region")),
             owner=_int(params.get("owner")),
@@ -170,13 +175,15 @@ class Filters:
         return self.query(sort=wanted, page=1)
 
 
-FILTERS = ("tier", "flag", "region", "owner", "stage", "rstage", "group", "q")
+FILTERS = ("tier", "bought", "flag", "region", "owner", "stage", "rstage", "group", "q")
 
 
 def account_table(accounts: pl.DataFrame, metrics: pl.DataFrame, tiers: pl.DataFrame):
     """One row per account of `accounts` with its metrics, tier and flags. Accounts with
-    no activity get zero figures (see ZERO_WITHOUT_SALES) and no tier: the analysis
-    rates only accounts it has figures for."""
+    no activity get zero figures (see ZERO_WITHOUT_SALES). `tier` is where the account
+    stands in the period, as the dashboard's pyramid counts it: its tier if it bought
+    something in the period, NO_PURCHASES otherwise (the tier it holds stays in
+    `held_tier`)."""
     tier_columns = ["account_id", "tier", "flags"]
     tiers = tiers.select(
         *tier_columns,
@@ -193,6 +200,9 @@ def account_table(accounts: pl.DataFrame, metrics: pl.DataFrame, tiers: pl.DataF
         *zeros,
         pl.col("flags").fill_null(pl.lit([], pl.List(pl.String))),
         pl.col("overridden").fill_null(False),
+    ).with_columns(
+        held_tier=pl.col("tier"),
+        tier=pl.when(bought()).then(pl.col("tier")).otherwise(pl.lit(NO_PURCHASES)),
     )
 
 
@@ -224,6 +234,8 @@ def conditions(table: pl.DataFrame, filters: Filters) -> list[pl.Expr]:
     out = []
     if filters.tier:
         out.append(pl.col("tier") == filters.tier)
+    if filters.bought:
+        out.append(bought() if filters.bought == "yes" else ~bought())
     if filters.flag == ANY_FLAG:
         out.append(pl.col("flags").list.len() > 0)
     elif filters.flag:
@@ -368,6 +380,13 @@ class Names:
     accounts: Mapping[int, str]
 
 
+def tier_display(tier: str | None) -> str:
+    """A standing's label: the tier's name, or "No purchases"."""
+    if tier == NO_PURCHASES:
+        return str(NO_PURCHASES_LABEL)
+    return str(TIER_LABELS[tier]) if tier else ""
+
+
 def display_rows(frame: pl.DataFrame, names: Names, flags: Mapping[int, list]) -> list[dict]:
     """The rows as the page and the export show them: ids resolved to names, choices
     to their labels in the active language, figures left as numbers for the formatter."""
@@ -379,7 +398,7 @@ def display_rows(frame: pl.DataFrame, names: Names, flags: Mapping[int, list]) -
         rows.append(
             row
             | {
-                "tier_label": str(TIER_LABELS[tier]) if tier else "",
+                "tier_label": tier_display(tier),
                 "flag_list": flags.get(row["account_id"], []),
                 "region": names.regions.get(row["region_id"], ""),
                 "owner": names.owners.get(row["owner_id"], ""),

@@ -20,14 +20,29 @@ import polars as pl
 from django.conf import settings
 from django.urls import get_script_prefix, reverse
 from django.utils.translation import get_language, gettext
-from django.utils.translation import gettext_lazy as _
 
 from kam.web.formatting import percent, short_amount
+from kam.web.tiers import tier_label, tier_text  # noqa: F401 (tier_text: for callers)
 
 from .analytics.analysis import Analysis
-from .analytics.flags import FLAG_KINDS, FLAG_LABELS, Flag
+from .analytics.flags import (
+    EVIDENCE_LABELS,
+    FLAG_KINDS,
+    FLAG_LABELS,
+    MONEY_EVIDENCE,
+    OPS,
+    Flag,
+    format_evidence,
+)
 from .analytics.periods import Period
-from .analytics.tiers import TIER_LABELS, TIERS, WhatIf
+from .analytics.tiers import (
+    NO_PURCHASES,
+    STANDINGS,
+    TIERS,
+    WhatIf,
+    active_ids,
+    standings,
+)
 
 TIER_COLOURS = {
     "diamond": "#3f6fc4",
@@ -36,8 +51,9 @@ TIER_COLOURS = {
     "ordinary": "#9aa5b1",
 }
 GOOD, BAD = "#3a9a5b", "#c9302c"
-NOT_RANKED = ""
-"""Tier key of an account absent from one of two analyses compared (no activity then)."""
+NOT_RANKED = NO_PURCHASES
+"""Where an account stands in a period it bought nothing in (the pyramid's and the
+movement table's "no purchases" row)."""
 
 
 # ---------------------------------------------------------------- links
@@ -79,8 +95,11 @@ def _float(value) -> float:
     return 0.0 if value is None else float(value)
 
 
-def tier_label(tier: str) -> str:
-    return str(TIER_LABELS[tier]) if tier in TIER_LABELS else gettext("Not active")
+def _overridden(analysis: Analysis) -> pl.Expr:
+    """Whether the tier shown was set by hand (analyses without overrides: never)."""
+    if "overridden" in analysis.tiers.columns:
+        return pl.col("overridden").fill_null(False)
+    return pl.lit(False)
 
 
 # ---------------------------------------------------------------- headline
@@ -119,7 +138,7 @@ def headline(analysis: Analysis) -> Headline:
         revenue=sums["revenue"] or zero,
         gross_profit=sums["gross_profit"] or zero,
         net_contribution=sums["net_contribution"] or zero,
-        buyers=health.accounts,
+        buyers=active_ids(analysis.metrics).len(),
         revenue_prev=sums["revenue_prev"] or zero,
         top_share=health.top_revenue_share,
         top_n=health.top_n,
@@ -132,37 +151,55 @@ def headline(analysis: Analysis) -> Headline:
 
 
 def tier_summary(analysis: Analysis) -> list[dict[str, Any]]:
-    """Per tier, diamond first: accounts, revenue, their shares, and the list link."""
-    per_tier = (
-        analysis.tiers.select("account_id", pl.col("tier").cast(pl.String))
+    """Per tier, diamond first, then "no purchases": accounts, revenue, their shares, and
+    the list link. The tiers count exactly the accounts active in the period (the
+    headline's buyers); every other account of the analysis is in "no purchases"."""
+    per_standing = (
+        standings(analysis.tiers, analysis.metrics)
         .join(analysis.metrics.select("account_id", "revenue"), on="account_id", how="left")
-        .group_by("tier")
+        .group_by("standing")
         .agg(accounts=pl.len(), revenue=pl.col("revenue").sum())
     )
-    found = {row["tier"]: row for row in per_tier.iter_rows(named=True)}
-    accounts = sum(row["accounts"] for row in found.values())
-    revenue = sum((row["revenue"] or 0 for row in found.values()), Decimal(0))
+    found = {row["standing"]: row for row in per_standing.iter_rows(named=True)}
+    active = sum(row["accounts"] for key, row in found.items() if key != NO_PURCHASES)
+    revenue = sum(
+        (row["revenue"] or 0 for key, row in found.items() if key != NO_PURCHASES), Decimal(0)
+    )
     rows = []
-    for tier in TIERS:
+    for tier in STANDINGS:
         row = found.get(tier, {"accounts": 0, "revenue": Decimal(0)})
-        tier_revenue = row["revenue"] or Decimal(0)
+        tier_revenue = Decimal(0) if tier == NO_PURCHASES else row["revenue"] or Decimal(0)
+        link = (
+            list_link(analysis.period, bought="no")
+            if tier == NO_PURCHASES
+            else list_link(analysis.period, tier=tier)
+        )
         rows.append(
             {
                 "tier": tier,
                 "label": tier_label(tier),
                 "accounts": row["accounts"],
                 "revenue": tier_revenue,
-                "account_share": row["accounts"] / accounts if accounts else None,
-                "revenue_share": float(tier_revenue / revenue) if revenue > 0 else None,
-                "link": list_link(analysis.period, tier=tier),
+                "account_share": (
+                    row["accounts"] / active if active and tier != NO_PURCHASES else None
+                ),
+                "revenue_share": (
+                    float(tier_revenue / revenue) if revenue > 0 and tier != NO_PURCHASES else None
+                ),
+                "link": link,
             }
         )
     return rows
 
 
-def pyramid_option(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def pyramid_option(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The 客户价值金字塔: one band per tier, diamond narrowest at the top. The widths draw
-    the pyramid; the figures are in the labels (accounts · revenue · share of revenue)."""
+    the pyramid; the figures are in the labels (accounts · revenue · share of revenue).
+    None when no account bought in the period: there are no tiers to draw, and the
+    "no purchases" row says how many accounts there are."""
+    rows = [row for row in rows if row["tier"] in TIERS]
+    if not any(row["accounts"] for row in rows):
+        return None
     accounts_text = gettext("%(count)s accounts")
     data = []
     for width, row in enumerate(rows, start=1):
@@ -393,6 +430,16 @@ class TierMoves:
     def moved(self) -> int:
         return sum(n for a, row in self.matrix.items() for b, n in row.items() if a != b)
 
+    def column_totals(self) -> dict[str, int]:
+        """Accounts per standing now: the pyramid's counts of this period."""
+        return {
+            after: sum(self.matrix[before][after] for before in self.keys) for after in self.keys
+        }
+
+    def row_totals(self) -> dict[str, int]:
+        """Accounts per standing then: the pyramid's counts of the previous period."""
+        return {before: sum(self.matrix[before].values()) for before in self.keys}
+
     def rows(self) -> list[dict[str, Any]]:
         """The matrix as template rows: each cell with its count and where it leads."""
         out = []
@@ -402,6 +449,8 @@ class TierMoves:
                 count = self.matrix[before][after]
                 if before == after and after != NOT_RANKED:
                     link = list_link(self.period, tier=after)
+                elif before == after:
+                    link = list_link(self.period, bought="no")
                 elif count:
                     link = f"#moves-{before or 'none'}-{after or 'none'}"
                 else:
@@ -437,16 +486,17 @@ class TierMoves:
 
 
 def tier_moves(current: Analysis, previous: Analysis, limit: int = 10) -> TierMoves:
-    """Compare each account's tier now with its tier in `previous`; an account active in
-    only one of the two periods is 'not active' in the other."""
-    keys = [*TIERS, NOT_RANKED]
-    not_ranked = len(TIERS)  # tiers travel as their position in `keys`: joins stay numeric
+    """Compare where each account stands now with where it stood in `previous` (its tier,
+    or "no purchases" in a period it bought nothing in: the pyramid's rows). Columns add
+    up to this period's pyramid, rows to the previous one's."""
+    keys = list(STANDINGS)
+    not_ranked = len(TIERS)  # standings travel as their position in `keys`: joins stay numeric
 
     def positions(analysis: Analysis, name: str) -> pl.DataFrame:
-        tier = pl.col("tier").cast(pl.String).replace_strict(TIERS, range(len(TIERS)))
-        # no sales in the period (no score): 'not active' there, whatever tier it holds
-        ranked = pl.when(pl.col("score").is_not_null()).then(tier).otherwise(not_ranked)
-        return analysis.tiers.select("account_id", ranked.cast(pl.Int8).alias(name))
+        standing = pl.col("standing").replace_strict(STANDINGS, range(len(STANDINGS)))
+        return standings(analysis.tiers, analysis.metrics).select(
+            "account_id", standing.cast(pl.Int8).alias(name)
+        )
 
     paired = (
         positions(current, "to_tier")
@@ -501,47 +551,15 @@ def _account_row(row: dict[str, Any]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- false key accounts
 
-EVIDENCE_LABELS = {
-    "biggest_month_share": _("Biggest month's share of lifetime revenue"),
-    "months_bought": _("Months with purchases, ever"),
-    "lifetime_orders": _("Orders, ever"),
-    "lifetime_revenue": _("Lifetime revenue"),
-    "biggest_month_lines": _("Lines in the biggest month"),
-    "revenue": _("Revenue"),
-    "orders_per_year": _("Orders a year"),
-    "gross_margin": _("Gross margin"),
-    "net_margin": _("Net contribution ÷ revenue"),
-    "discount_rate": _("Discount rate"),
-    "days_to_pay": _("Days to pay"),
-    "return_rate": _("Return rate"),
-    "cost_to_serve_rate": _("Cost to serve ÷ revenue"),
-    "collection_rate": _("Cash collected ÷ revenue"),
-    "receivables": _("Open receivables"),
-}
-_MONEY_EVIDENCE = {"lifetime_revenue", "revenue", "receivables"}
-_SHARE_EVIDENCE = {
-    "biggest_month_share",
-    "gross_margin",
-    "net_margin",
-    "discount_rate",
-    "return_rate",
-    "cost_to_serve_rate",
-    "collection_rate",
-}
-_OPS = {">=": "≥", "<=": "≤", "<": "<", ">": ">"}
-
 
 def evidence_value(metric: str, value: Any) -> str:
-    """An evidence number the way a reader expects it: money short, ratios as percent."""
+    """An evidence number the way a reader expects it: money short, the rest as the
+    flag's own sentence shows it (one rounding everywhere)."""
     if value is None:
         return "–"
-    if metric in _MONEY_EVIDENCE:
+    if metric in MONEY_EVIDENCE:
         return money(value)
-    if metric in _SHARE_EVIDENCE:
-        return percent(value)
-    if isinstance(value, float):
-        return f"{value:.1f}".removesuffix(".0")
-    return str(value)
+    return format_evidence(metric, value)
 
 
 def evidence_rows(flag: Flag) -> list[dict[str, str]]:
@@ -551,7 +569,7 @@ def evidence_rows(flag: Flag) -> list[dict[str, str]]:
             "metric": item["metric"],
             "label": str(EVIDENCE_LABELS.get(item["metric"], item["metric"])),
             "value": evidence_value(item["metric"], item["value"]),
-            "op": _OPS.get(item["op"], item["op"]),
+            "op": OPS.get(item["op"], item["op"]),
             "threshold": evidence_value(item["metric"], item["threshold"]),
         }
         for item in flag.evidence
@@ -581,6 +599,7 @@ def false_key_accounts(analysis: Analysis, limit: int = 30) -> FalseKeyAccounts:
                 "account_id",
                 pl.col("tier").cast(pl.String),
                 pl.col("uncapped_tier").cast(pl.String),
+                _overridden(analysis).alias("overridden"),
             ),
             on="account_id",
             how="left",
@@ -596,15 +615,18 @@ def false_key_accounts(analysis: Analysis, limit: int = 30) -> FalseKeyAccounts:
             | {
                 "tier": row["tier"] or "",
                 "tier_label": tier_label(row["tier"] or ""),
+                "overridden": bool(row["overridden"]),
                 "uncapped_tier": row["uncapped_tier"] or "",
                 "uncapped_label": tier_label(row["uncapped_tier"] or ""),
-                "capped": (row["uncapped_tier"] or "") != (row["tier"] or ""),
+                "capped": not row["overridden"]
+                and (row["uncapped_tier"] or "") != (row["tier"] or ""),
                 "gross_margin": row["gross_margin"],
                 "flags": [
                     {
                         "kind": f.kind,
                         "label": f.label,
                         "summary": f.summary,
+                        "month": f.month,
                         "evidence": evidence_rows(f),
                         "link": list_link(analysis.period, flag=f.kind),
                     }
@@ -641,7 +663,11 @@ def top_net(analysis: Analysis, limit: int = 10) -> list[dict[str, Any]]:
         .top_k(limit, by=pl.col("net_contribution").cast(pl.Float64))
         .join(_names(analysis), on="account_id", how="left")
         .join(
-            analysis.tiers.select("account_id", pl.col("tier").cast(pl.String)),
+            analysis.tiers.select(
+                "account_id",
+                pl.col("tier").cast(pl.String),
+                _overridden(analysis).alias("overridden"),
+            ),
             on="account_id",
             how="left",
         )
@@ -653,6 +679,7 @@ def top_net(analysis: Analysis, limit: int = 10) -> list[dict[str, Any]]:
             "rank": rank,
             "tier": row["tier"] or "",
             "tier_label": tier_label(row["tier"] or ""),
+            "overridden": bool(row["overridden"]),
             "gross_profit": row["gross_profit"],
             "net_contribution": row["net_contribution"],
             "net_margin": row["net_margin"],

@@ -5,6 +5,9 @@ from decimal import Decimal
 
 from .analytics.policy import Policy
 
+RETIRED = {"flags": {"group_buy_min_lines"}}
+"""Settings an older version had: a configuration saved with them still loads, without them."""
+
 
 class PolicyError(ValueError):
     """A stored or submitted setting that does not fit the policy."""
@@ -18,6 +21,7 @@ def policy_from_dict(overrides: dict | None) -> Policy:
     for section in dataclasses.fields(Policy):
         current = getattr(default, section.name)
         given = overrides.get(section.name) or {}
+        given = {k: v for k, v in given.items() if k not in RETIRED.get(section.name, ())}
         unknown = set(given) - {f.name for f in dataclasses.fields(current)}
         if unknown:
             raise PolicyError(f"unknown {section.name} settings: {', '.join(sorted(unknown))}")

@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from kam.core.spreadsheets import DEFAULT_WIDTH, Column, Workbook
+from kam.web.tiers import tier_text
 
 from .analytics.analysis import Analysis, to_json
 from .analytics.flags import FLAG_LABELS
-from .choices import Tier
 
 ACCOUNT_COLUMNS = [
     ("code", gettext_noop("Code")),
@@ -75,7 +75,7 @@ def _account_value(account: dict, key: str):
     if value is None:
         return None
     if key == "tier":
-        return str(Tier(value).label)
+        return tier_text(value, account.get("tier_set_by_hand", False))
     if key in MONEY_KEYS:
         return Decimal(value)
     return value

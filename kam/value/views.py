@@ -79,6 +79,7 @@ def _figures(analysis, previous, period) -> dict:
         "headline": charts.headline(analysis),
         "links": {
             "all": charts.list_link(period, sort="-revenue"),
+            "buyers": charts.list_link(period, bought="yes", sort="-revenue"),
             "net": charts.list_link(period, sort="-net_contribution"),
             "profit": charts.list_link(period, sort="-gross_profit"),
         },

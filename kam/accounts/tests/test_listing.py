@@ -85,7 +85,9 @@ def test_an_account_without_sales_is_listed_with_zero_figures_and_no_tier():
     row = table().filter(pl.col("account_id") == 4).row(0, named=True)
     assert row["revenue"] == 0 and row["orders"] == 0 and row["net_contribution"] == 0
     assert row["gross_margin"] is None and row["growth"] is None
-    assert row["tier"] is None and row["flags"] == [] and row["overridden"] is False
+    # no purchases in the period: its own standing, not 普通 (and no tier held either)
+    assert row["tier"] == "none" and row["held_tier"] is None
+    assert row["flags"] == [] and row["overridden"] is False
 
 
 def test_default_order_is_revenue_largest_first_ties_by_code():

@@ -49,9 +49,10 @@ from kam.value.analytics.flags import FLAG_LABELS
 from kam.value.analytics.periods import Period, add_months
 from kam.value.analytics.pnl import waterfall
 from kam.value.analytics.scorecard import NOT_ASSESSED, QUADRANT_LABELS, posture
+from kam.value.charts import evidence_rows
 from kam.value.choices import Tier
 from kam.value.forms import period_form
-from kam.web.formatting import exact_amount, percent, short_amount
+from kam.web.formatting import exact_amount, short_amount
 
 TREND_MONTHS = 36
 CONTACTS_SHOWN = 5
@@ -73,24 +74,6 @@ METRICS = (
     ("cost_to_serve", gettext_lazy("Cost to serve"), MONEY),
     ("net_contribution", gettext_lazy("Net contribution"), MONEY),
 )
-
-EVIDENCE = {
-    "biggest_month_share": (gettext_lazy("Share of lifetime revenue in the biggest month"), SHARE),
-    "months_bought": (gettext_lazy("Months with purchases, ever"), COUNT),
-    "lifetime_orders": (gettext_lazy("Orders, ever"), COUNT),
-    "lifetime_revenue": (gettext_lazy("Revenue, ever"), MONEY),
-    "biggest_month_lines": (gettext_lazy("Order lines in the biggest month"), COUNT),
-    "revenue": (gettext_lazy("Revenue"), MONEY),
-    "orders_per_year": (gettext_lazy("Orders a year"), COUNT),
-    "gross_margin": (gettext_lazy("Gross margin"), SHARE),
-    "net_margin": (gettext_lazy("Net contribution as a share of revenue"), SHARE),
-    "discount_rate": (gettext_lazy("Discount rate"), SHARE),
-    "days_to_pay": (gettext_lazy("Days to pay"), DAYS),
-    "return_rate": (gettext_lazy("Return rate"), SHARE),
-    "cost_to_serve_rate": (gettext_lazy("Cost to serve as a share of revenue"), SHARE),
-    "collection_rate": (gettext_lazy("Share of revenue collected"), SHARE),
-    "receivables": (gettext_lazy("Receivables at period end"), MONEY),
-}
 
 HISTORY_FIELDS = ("tier", "computed_tier", "sales_stage", "relationship_stage")
 STAGE_LABELS = dict(SalesStage.choices) | dict(RelationshipStage.choices)
@@ -354,7 +337,8 @@ def _value(account: Account, analysis) -> dict:
                 "kind": flag.kind,
                 "label": flag.label,
                 "summary": flag.summary,
-                "evidence": [_evidence(item) for item in flag.evidence],
+                "month": flag.month,
+                "evidence": evidence_rows(flag),
             }
             for flag in flags
         ],
@@ -364,32 +348,12 @@ def _value(account: Account, analysis) -> dict:
             "headroom": card.get("headroom"),
             "quadrant": quadrant,
             "label": QUADRANT_LABELS[quadrant],
-            "posture": posture(quadrant),
+            "reason": card.get("current_reason"),
+            "value_score": card.get("value_score"),
+            "posture": posture(quadrant, flags, card.get("current_reason")),
         },
         "waterfall_option": _waterfall_option(pnl) if pnl else None,
     }
-
-
-def _evidence(item: dict) -> dict:
-    label, kind = EVIDENCE.get(item["metric"], (item["metric"], COUNT))
-    return {
-        "label": label,
-        "value": _shown(item["value"], kind),
-        "op": {">=": "≥", "<=": "≤"}.get(item["op"], item["op"]),
-        "threshold": _shown(item["threshold"], kind),
-    }
-
-
-def _shown(value, kind: str) -> str:
-    if value is None:
-        return "–"
-    if kind == MONEY:
-        return exact_amount(value)
-    if kind == SHARE:
-        return percent(value)
-    if kind == DAYS:
-        return _("%(days)s days") % {"days": f"{float(value):.0f}"}
-    return f"{float(value):,.0f}" if float(value).is_integer() else f"{float(value):,.1f}"
 
 
 # ---------------------------------------------------------------- charts

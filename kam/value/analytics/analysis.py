@@ -102,7 +102,7 @@ def analyze(
         tiers=tiers,
         flags=flags,
         potential=potentials,
-        scorecard=scorecard(scores, potentials, policy),
+        scorecard=scorecard(scores, potentials, policy, metrics=metrics, flags=flags),
         revenue_pareto=pareto(metrics, "revenue", policy),
         profit_pareto=pareto(metrics, "gross_profit", policy),
         health=portfolio_health(metrics, policy),
@@ -133,9 +133,18 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
     for flag in analysis.flags:
         flags.setdefault(flag.account_id, []).append(flag.as_dict())
     names = analysis.accounts.select("account_id", "code", "name")
+    by_hand = (
+        pl.col("overridden").fill_null(False)
+        if "overridden" in analysis.tiers.columns
+        else pl.lit(False)
+    )
     table = (
         analysis.metrics.join(names, on="account_id", how="left")
-        .join(analysis.tiers.select("account_id", "score", "tier"), on="account_id", how="left")
+        .join(
+            analysis.tiers.select("account_id", "score", "tier", tier_set_by_hand=by_hand),
+            on="account_id",
+            how="left",
+        )
         .sort("revenue", "account_id", descending=[True, False])
     )
     rows = []
@@ -151,6 +160,7 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
             "gross_margin": row["gross_margin"],
             "score": row["score"],
             "tier": None if row["tier"] is None else str(row["tier"]),
+            "tier_set_by_hand": bool(row["tier_set_by_hand"]),
             "flags": flags.get(row["account_id"], []),
         }
         rows.append(entry)

@@ -8,13 +8,17 @@ the number rather than with the machine. Thresholds live in `FlagPolicy`.
 
 One-off and repeat kinds exclude each other: an account that never repeats is not a
 regular buyer. Low-profit volume and squeezer may both apply, and then both are shown.
+A one-off belongs to the periods within a look-back of its purchase and says when it was;
+which kind it is follows from what was bought (unit price against the company's usual),
+never from how many lines the order had. A flag's sentence names exactly the criteria that
+triggered, formatted as its evidence rows are (`format_evidence`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import polars as pl
@@ -22,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import frames
 from .metrics import ratio
-from .periods import Period
+from .periods import Period, add_months
 from .policy import FlagPolicy, Policy
 
 GROUP_BUY = "group_buy"
@@ -40,38 +44,116 @@ FLAG_LABELS = {
 
 _SUMMARIES = {
     GROUP_BUY: _(
-        "One-off group purchase: %(share)s of lifetime revenue came in %(month)s as a basket "
-        "of %(lines)d lines, and it has bought in only %(months)d month(s) in all. "
-        "Not a source of lasting profit."
+        "One-off group purchase: in %(month)s it bought %(units)s at %(ratio)s the company's "
+        "usual %(measure)s; that month holds %(share)s of its lifetime revenue, and it has "
+        "bought in only %(months)d month(s) in all. Not a source of lasting profit."
     ),
     ONE_OFF_BIG_TICKET: _(
-        "One-off big-ticket purchase: %(share)s of lifetime revenue came in %(month)s on "
-        "%(lines)d line(s), and it has bought in only %(months)d month(s) in all. "
-        "A big purchase does not make a key account."
+        "One-off big-ticket purchase: in %(month)s it bought goods at %(ratio)s the "
+        "company's usual %(measure)s; that month holds %(share)s of its lifetime revenue, and "
+        "it has bought in only %(months)d month(s) in all. A big purchase does not make a key "
+        "account."
     ),
     LOW_PROFIT_VOLUME: _(
         "Buys a lot and often (%(orders)s orders a year, revenue in the top %(top)s) but "
-        "earns us little: gross margin %(margin)s, net contribution %(net)s of revenue."
+        "earns us little: %(signs)s."
     ),
-    SQUEEZER: _(
-        "Margin squeezer, %(count)d warning signs: discount %(discount)s, %(days)s days to "
-        "pay, returns %(returns)s, cost to serve %(cts)s of revenue, %(collected)s of "
-        "revenue collected."
+    SQUEEZER: _("Margin squeezer, %(count)d warning signs: %(signs)s."),
+}
+_BEFORE_PERIOD = _(
+    "That month is before this period: one-offs are looked for in the period and the "
+    "%(lookback)d months before it."
+)
+_MEASURES = {
+    "unit_price_ratio": _("unit price"),
+    "line_amount_ratio": _("amount per line (the data has no units)"),
+}
+_UNITS = _("%(units)s units")
+_SIGN = _("%(label)s %(value)s (limit %(op)s %(threshold)s)")
+_SIGN_SEPARATOR = _("; ")
+
+EVIDENCE_LABELS = {
+    "biggest_month_share": _("Biggest month's share of lifetime revenue"),
+    "months_bought": _("Months with purchases, ever"),
+    "lifetime_orders": _("Orders, ever"),
+    "lifetime_revenue": _("Lifetime revenue"),
+    "unit_price_ratio": _("Unit price in that month ÷ the company's usual"),
+    "line_amount_ratio": _("Amount per line in that month ÷ the company's usual"),
+    "revenue": _("Revenue"),
+    "orders_per_year": _("Orders a year"),
+    "gross_margin": _("Gross margin"),
+    "net_margin": _("Net contribution ÷ revenue"),
+    "discount_rate": _("Discount rate"),
+    "days_to_pay": _("Days to pay"),
+    "return_rate": _("Return rate"),
+    "cost_to_serve_rate": _("Cost to serve ÷ revenue"),
+    "collection_rate": _("Cash collected ÷ revenue"),
+    "receivables": _("Open receivables"),
+}
+"""What each evidence figure is, for every page, export and sentence that shows one."""
+MONEY_EVIDENCE = frozenset({"lifetime_revenue", "revenue", "receivables"})
+SHARE_EVIDENCE = frozenset(
+    {
+        "biggest_month_share",
+        "gross_margin",
+        "net_margin",
+        "discount_rate",
+        "return_rate",
+        "cost_to_serve_rate",
+        "collection_rate",
+    }
+)
+RATIO_EVIDENCE = frozenset({"unit_price_ratio", "line_amount_ratio"})
+OPS = {">=": "≥", "<=": "≤", "<": "<", ">": ">"}
+_SIGNS = {
+    LOW_PROFIT_VOLUME: ("gross_margin", "net_margin"),
+    SQUEEZER: (
+        "discount_rate",
+        "days_to_pay",
+        "return_rate",
+        "cost_to_serve_rate",
+        "collection_rate",
     ),
 }
+"""The evidence items a kind's sentence names: exactly those that triggered."""
+
+
+def format_evidence(metric: str, value: Any) -> str:
+    """A non-money evidence figure the one way every page and sentence shows it: shares as
+    percent with one decimal rounded half up (as `kam.web.formatting.percent`), ratios to
+    the usual as "12.3×", days and counts whole. Money is left to the caller's formatter,
+    which knows the currency and language."""
+    if value is None:
+        return "—"
+    if metric in SHARE_EVIDENCE:
+        return f"{_half_up(Decimal(str(value)) * 100, 1)}%"
+    if metric in RATIO_EVIDENCE:
+        return f"{_half_up(Decimal(str(value)), 1)}×"
+    if isinstance(value, float):
+        return f"{_half_up(Decimal(str(value)), 1)}".removesuffix(".0")
+    return str(value)
+
+
+def _half_up(value: Decimal, places: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
 class Flag:
     """One false-key-account finding. `evidence` lists each threshold crossed as
     {metric, value, threshold, op}, JSON-ready (money as decimal strings, ratios as
-    floats); `summary` is one translated sentence, rendered in the active language
-    when read, so the flag can be built before any request has chosen one."""
+    floats); `summary` is one translated sentence naming exactly those figures, rendered
+    in the active language when read, so the flag can be built before any request has
+    chosen one. `month` is when the triggering purchase was (the biggest month of a
+    one-off); None for the repeat kinds, whose evidence is the period itself."""
 
     account_id: int
     kind: str
     evidence: list[dict[str, Any]]
     summary_args: dict[str, Any] = field(default_factory=dict, compare=False)
+    month: date | None = None
+    before_period: bool = False
+    lookback: int = 0
 
     @property
     def label(self) -> str:
@@ -79,10 +161,37 @@ class Flag:
 
     @property
     def summary(self) -> str:
-        return str(_SUMMARIES[self.kind]) % self.summary_args
+        args = dict(self.summary_args)
+        if "measure" in args:
+            args["measure"] = str(_MEASURES[args["measure"]])
+        if "units" in args:
+            args["units"] = str(_UNITS) % {"units": args["units"]}
+        if self.kind in _SIGNS:
+            signs = [item for item in self.evidence if item["metric"] in _SIGNS[self.kind]]
+            args["signs"] = str(_SIGN_SEPARATOR).join(sign_text(item) for item in signs)
+            args["count"] = len(signs)
+        text = str(_SUMMARIES[self.kind]) % args
+        if self.before_period:
+            text += " " + str(_BEFORE_PERIOD) % {"lookback": self.lookback}
+        return text
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "evidence": self.evidence, "summary": self.summary}
+        return {
+            "kind": self.kind,
+            "month": None if self.month is None else f"{self.month:%Y-%m}",
+            "evidence": self.evidence,
+            "summary": self.summary,
+        }
+
+
+def sign_text(item: dict[str, Any]) -> str:
+    """One triggered criterion as the sentence names it: figure, value, limit."""
+    return str(_SIGN) % {
+        "label": str(EVIDENCE_LABELS.get(item["metric"], item["metric"])),
+        "value": format_evidence(item["metric"], item["value"]),
+        "op": OPS.get(item["op"], item["op"]),
+        "threshold": format_evidence(item["metric"], item["threshold"]),
+    }
 
 
 def evidence_item(metric: str, value: Any, threshold: Any, op: str) -> dict[str, Any]:
@@ -108,7 +217,8 @@ def _money(value: float | Decimal | None) -> Decimal:
 
 
 def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1%}"
+    """As format_evidence shows a share: the sentence and the figures round alike."""
+    return format_evidence("gross_margin", None if value is None else round(value, 4))
 
 
 def flag_accounts(
@@ -165,16 +275,49 @@ def lifetime(years: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+@dataclass(frozen=True)
+class Usual:
+    """What the company usually sells, per account-month up to the period end (medians, so
+    a few big tickets don't move them): the average unit price (revenue ÷ units) and the
+    amount per line. None where no month has the figure."""
+
+    unit_price: float | None
+    line_amount: float | None
+
+
+def usual_purchase(months: pl.DataFrame, end: date) -> Usual:
+    """The company's usual unit price and amount per line (see Usual). The rollup keeps
+    units and lines per account-month (sums, so it stays additive); the comparison is with
+    the company as a whole, since the rollup keeps no product breakdown."""
+    bought = months.lazy().filter((pl.col("month") <= end) & (pl.col("revenue") > 0))
+    revenue = pl.col("revenue").cast(pl.Float64)
+    quantity = pl.col("quantity").cast(pl.Float64)
+    row = (
+        bought.select(
+            unit_price=pl.when(quantity > 0).then(revenue / quantity).median(),
+            line_amount=pl.when(pl.col("lines") > 0).then(revenue / pl.col("lines")).median(),
+        )
+        .collect()
+        .row(0, named=True)
+    )
+    return Usual(row["unit_price"], row["line_amount"])
+
+
 def _biggest_months(months: pl.DataFrame, found: pl.DataFrame, end: date) -> pl.DataFrame:
-    """account_id, biggest_month, biggest_lines for the accounts in `found` (the earliest
-    month if two tie)."""
+    """account_id, biggest_month and what was bought in it (units, lines), for the
+    accounts in `found` (the earliest month if two tie)."""
     return (
         months.filter(pl.col("month") <= end)
         .join(found.select("account_id", "biggest_revenue"), on="account_id", how="inner")
         .filter(pl.col("revenue") == pl.col("biggest_revenue"))
         .sort("account_id", "month")
         .unique("account_id", keep="first")
-        .select("account_id", biggest_month="month", biggest_lines="lines")
+        .select(
+            "account_id",
+            biggest_month="month",
+            biggest_lines="lines",
+            biggest_units=pl.col("quantity").cast(pl.Float64),
+        )
     )
 
 
@@ -200,10 +343,19 @@ def _one_off_flags(
             & (revenue.cast(pl.Float64) >= material)
         )
     )
-    found = found.join(_biggest_months(months, found, period.end), on="account_id").sort(
-        "account_id"
+    since = add_months(period.start, -rules.one_off_lookback_months)
+    found = (
+        found.join(_biggest_months(months, found, period.end), on="account_id")
+        .filter(pl.col("biggest_month") >= since)
+        .sort("account_id")
     )
-    return [_one_off_flag(row, _money(material), rules) for row in found.iter_rows(named=True)]
+    if found.is_empty():
+        return []
+    usual = usual_purchase(months, period.end)
+    return [
+        _one_off_flag(row, _money(material), rules, usual, period)
+        for row in found.iter_rows(named=True)
+    ]
 
 
 def _material(metrics: pl.DataFrame, history: pl.DataFrame, rules: FlagPolicy) -> float | None:
@@ -215,27 +367,60 @@ def _material(metrics: pl.DataFrame, history: pl.DataFrame, rules: FlagPolicy) -
     return values.cast(pl.Float64).quantile(rules.one_off_material_quantile, "linear")
 
 
-def _one_off_flag(row: dict, material: Decimal, rules: FlagPolicy) -> Flag:
-    group = row["biggest_lines"] >= rules.group_buy_min_lines
+def price_ratio(row: dict, usual: Usual) -> tuple[str, float | None]:
+    """The biggest month's price against the company's usual: its unit price when the
+    data has units, else its amount per line. (metric name, ratio or None)."""
+    revenue = float(row["biggest_revenue"])
+    units, lines = row["biggest_units"] or 0, row["biggest_lines"] or 0
+    if units > 0 and usual.unit_price:
+        return "unit_price_ratio", revenue / units / usual.unit_price
+    if lines > 0 and usual.line_amount:
+        return "line_amount_ratio", revenue / lines / usual.line_amount
+    return "unit_price_ratio", None
+
+
+def one_off_kind(ratio_to_usual: float | None, rules: FlagPolicy) -> str:
+    """团购 or 大额产品 by what was bought: goods priced far above the company's usual line
+    are a big ticket; many units of ordinary goods (or a price the data cannot tell) a
+    group buy — however many lines the order had."""
+    if ratio_to_usual is not None and ratio_to_usual >= rules.big_ticket_price_ratio:
+        return ONE_OFF_BIG_TICKET
+    return GROUP_BUY
+
+
+def _one_off_flag(
+    row: dict, material: Decimal, rules: FlagPolicy, usual: Usual, period: Period
+) -> Flag:
+    measure, price = price_ratio(row, usual)
+    kind = one_off_kind(price, rules)
     items = [
         evidence_item("biggest_month_share", row["biggest_share"], rules.one_off_month_share, ">="),
         evidence_item("months_bought", row["months_bought"], rules.one_off_max_months, "<="),
         evidence_item("lifetime_orders", row["lifetime_orders"], rules.one_off_max_orders, "<="),
         evidence_item("lifetime_revenue", row["lifetime_revenue"], material, ">="),
-        evidence_item(
-            "biggest_month_lines",
-            row["biggest_lines"],
-            rules.group_buy_min_lines,
-            ">=" if group else "<",
-        ),
     ]
+    if price is not None:
+        op = ">=" if kind == ONE_OFF_BIG_TICKET else "<"
+        items.append(evidence_item(measure, price, float(rules.big_ticket_price_ratio), op))
+    units = row["biggest_units"] or 0
     args = {
-        "share": _percent(row["biggest_share"]),
+        "share": format_evidence("biggest_month_share", items[0]["value"]),
         "month": f"{row['biggest_month']:%Y-%m}",
-        "lines": row["biggest_lines"],
         "months": row["months_bought"],
+        "measure": measure,
+        "ratio": format_evidence(measure, None if price is None else items[-1]["value"]),
     }
-    return Flag(row["account_id"], GROUP_BUY if group else ONE_OFF_BIG_TICKET, items, args)
+    if kind == GROUP_BUY:
+        args["units"] = f"{units:,.0f}" if units > 0 else "—"
+    return Flag(
+        row["account_id"],
+        kind,
+        items,
+        args,
+        month=row["biggest_month"],
+        before_period=row["biggest_month"] < period.start,
+        lookback=rules.one_off_lookback_months,
+    )
 
 
 # ---------------------------------------------------------------- repeat buyers
@@ -295,8 +480,6 @@ def _volume_flag(row: dict, top_cut: Decimal, rules: FlagPolicy) -> Flag:
     args = {
         "orders": f"{row['orders_per_year']:.0f}",
         "top": _percent(rules.volume_top_share),
-        "margin": _percent(row["gross_margin"]),
-        "net": _percent(row["net_margin"]),
     }
     return Flag(row["account_id"], LOW_PROFIT_VOLUME, items, args)
 
@@ -369,13 +552,4 @@ def _squeezer_flag(row: dict, signals: list, rules: FlagPolicy) -> Flag:
             items.append(_evidence(name, row[name], plain_threshold, op))
             if name == "collection_rate":
                 items.append(_evidence("receivables", row["_receivables"], "0.00", ">"))
-    days = row["days_to_pay"]
-    args = {
-        "count": row["_count"],
-        "discount": _percent(row["discount_rate"]),
-        "days": "—" if days is None else f"{days:.0f}",
-        "returns": _percent(row["return_rate"]),
-        "cts": _percent(row["cost_to_serve_rate"]),
-        "collected": _percent(row["collection_rate"]),
-    }
-    return Flag(row["account_id"], SQUEEZER, items, args)
+    return Flag(row["account_id"], SQUEEZER, items)

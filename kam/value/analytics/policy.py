@@ -113,11 +113,15 @@ class ScorecardPolicy:
     most; the rest is judgement a KAM enters on a 1–5 scale.
     current_cut / potential_cut: the 2×2 matrix splits at 0.5 on both axes, i.e. at the
     portfolio median, since both scores are percentile-based.
+    flagged_cap: the most current value a false key account (M1.6) is given, 0.25 — half
+    the cut, so a flagged account always sits well inside a low-value quadrant, however
+    big its revenue; an account whose net contribution is negative has current value 0.
     """
 
     weights: dict[str, float] = field(default_factory=_potential_weights)
     current_cut: float = 0.5
     potential_cut: float = 0.5
+    flagged_cap: float = 0.25
 
     def normalised_weights(self) -> dict[str, float]:
         return normalised(self.weights)
@@ -127,7 +131,7 @@ class ScorecardPolicy:
 class FlagPolicy:
     """Thresholds for false key accounts (M1.6, 假大户). Each is a default to tune.
 
-    One-off purchases (团购 group buy, 大额产品 big ticket) — all four must hold:
+    One-off purchases (团购 group buy, 大额产品 big ticket) — all of these must hold:
     - one_off_month_share 0.8: the biggest month holds ≥ 80% of lifetime revenue;
     - one_off_max_months 3: bought in at most 3 distinct months in its whole history;
     - one_off_max_orders 3: at most 3 orders in all;
@@ -137,8 +141,15 @@ class FlagPolicy:
       "lifetime" compares with the 75th percentile of lifetime revenue instead; that bar
       rises every year regular customers keep buying, so one-offs fall under it as the
       history grows (in the demo data the planted 2025 group buy is missed that way);
-    then group_buy if the biggest month had ≥ group_buy_min_lines (10) lines — a basket
-    of many items — else one_off_big_ticket (few lines, high value per line).
+    - the biggest month falls in the period or the one_off_lookback_months (12) before
+      it: a one-off of years ago says nothing about this period.
+    The kind is decided by what was bought, not by how many lines it took: the biggest
+    month's average unit price (revenue ÷ units) against the company's usual unit price
+    (the median of that figure over every account-month with units, up to the period
+    end). At ≥ big_ticket_price_ratio (10×) the usual it is one_off_big_ticket (大额产品:
+    goods priced far above the usual line); below it, many units of ordinary goods,
+    group_buy (团购). Without units in the data, the amount per line stands in for the
+    unit price (and the evidence says so).
 
     low_profit_volume (需求量大的重复消费, heavy buyer with poor profit) — all of:
     - revenue in the period's top 20% (≥ its 80th percentile, volume_top_share 0.2);
@@ -158,7 +169,8 @@ class FlagPolicy:
     one_off_max_orders: int = 3
     one_off_material_quantile: float = 0.75
     one_off_material_basis: Literal["annual", "lifetime"] = "annual"
-    group_buy_min_lines: int = 10
+    one_off_lookback_months: int = 12
+    big_ticket_price_ratio: float = 10.0
 
     volume_top_share: float = 0.2
     volume_min_orders_per_year: float = 12

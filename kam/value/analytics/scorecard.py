@@ -1,6 +1,9 @@
 """The value scorecard (M1.3, 客户价值记分卡): current value against potential value.
 
-Current value (现实价值) is the value score from the sales data. Potential value (潜在价值)
+Current value (现实价值) is the value score from the sales data, made to agree with what
+the account leaves us: 0 when its net contribution in the period is negative (it costs us
+money, whatever its volume), and at most `flagged_cap` when it is a false key account
+(M1.6), so neither ever reads as "high value now". Potential value (潜在价值)
 comes from what a KAM knows and the ERP doesn't: how much the customer spends in our
 category (wallet), our share of it, its growth, its influence on others in its region
 or industry [003], the referrals it brings [002], and strategic fit. The 2×2 matrix
@@ -13,6 +16,7 @@ import polars as pl
 from django.utils.translation import gettext_lazy as _
 
 from . import frames
+from .flags import flag_kinds
 from .frames import MONEY
 from .metrics import percentile_rank
 from .policy import Policy
@@ -57,6 +61,19 @@ POSTURES = {
         "in our category, our share, and its outlook, influence and referrals."
     ),
 }
+
+LOSES_MONEY = "loses_money"
+FLAGGED = "flagged"
+"""Why current value is lower than the value score (the scorecard's current_reason)."""
+
+_FLAGGED_POSTURE = _(
+    "Flagged as a false key account — %(flags)s Do not invest to grow it or offer "
+    "special terms: serve it on standard terms and fix what the flag names first."
+)
+_LOSES_MONEY_POSTURE = _(
+    "It costs us money: its net contribution in this period is negative, so its current "
+    "value counts as 0. Fix price, payment terms or cost to serve before anything else."
+)
 
 _COMPONENTS = ("headroom", *frames.POTENTIAL_SCORES)
 
@@ -111,14 +128,50 @@ def quadrant(current: pl.Expr, potential: pl.Expr, policy: Policy) -> pl.Expr:
 
 
 def scorecard(
-    scores: pl.DataFrame, potentials: pl.DataFrame, policy: Policy | None = None
+    scores: pl.DataFrame,
+    potentials: pl.DataFrame,
+    policy: Policy | None = None,
+    *,
+    metrics: pl.DataFrame | None = None,
+    flags: list | pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """account_id, current_score, potential_score, headroom, quadrant — one row per
-    account of `scores` (value scores or tiers). The posture to take per quadrant is
-    `POSTURES[quadrant]`, translated when rendered."""
+    """account_id, value_score, current_score, current_reason, potential_score, headroom,
+    quadrant — one row per account of `scores` (value scores or tiers).
+
+    value_score is the weighted score from the data; current_score is what the matrix
+    uses: 0 when `metrics` say the net contribution is negative (current_reason
+    "loses_money"), at most `flagged_cap` for an account in `flags` ("flagged"), else the
+    value score. The posture to take is `posture(quadrant, …)`, translated when rendered."""
     policy = policy or Policy()
+    card = scores.select("account_id", pl.col("score").alias("value_score"))
+    if metrics is not None:
+        card = card.join(
+            metrics.select("account_id", _losing=pl.col("net_contribution") < 0),
+            on="account_id",
+            how="left",
+        )
+    else:
+        card = card.with_columns(_losing=pl.lit(None, pl.Boolean))
+    card = card.join(
+        flag_kinds(flags).select("account_id", _flagged=pl.lit(True)), on="account_id", how="left"
+    )
+    losing = pl.col("_losing").fill_null(False) & pl.col("value_score").is_not_null()
+    flagged = pl.col("_flagged").fill_null(False) & pl.col("value_score").is_not_null()
+    value = pl.col("value_score")
     return (
-        scores.select("account_id", pl.col("score").alias("current_score"))
+        card.with_columns(
+            current_score=pl.when(losing)
+            .then(0.0)
+            .when(flagged)
+            .then(pl.min_horizontal(value, pl.lit(policy.scorecard.flagged_cap)))
+            .otherwise(value),
+            current_reason=pl.when(losing)
+            .then(pl.lit(LOSES_MONEY))
+            .when(flagged)
+            .then(pl.lit(FLAGGED))
+            .otherwise(pl.lit(None, pl.String)),
+        )
+        .drop("_losing", "_flagged")
         .join(
             potentials.select("account_id", "headroom", "potential_score"),
             on="account_id",
@@ -128,6 +181,17 @@ def scorecard(
     )
 
 
-def posture(quadrant_key: str) -> str:
-    """The recommended posture for a quadrant, in the active language."""
-    return str(POSTURES[quadrant_key])
+def posture(quadrant_key: str, flags: list | None = None, reason: str | None = None) -> str:
+    """The recommended posture for a quadrant, in the active language. A flagged account's
+    posture says it is flagged and why (each flag's own sentence) instead of the quadrant's
+    advice, which is meant for accounts worth what their figures say; one that loses us
+    money says that first."""
+    parts = []
+    if flags:
+        why = " ".join(f"{flag.label}: {flag.summary}" for flag in flags)
+        parts.append(str(_FLAGGED_POSTURE) % {"flags": why})
+    if reason == LOSES_MONEY:
+        parts.append(str(_LOSES_MONEY_POSTURE))
+    if not flags:
+        parts.append(str(POSTURES[quadrant_key]))
+    return " ".join(parts)

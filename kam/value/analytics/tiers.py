@@ -29,8 +29,38 @@ VALUE_LEVEL = {DIAMOND: 3, GOLD: 2, STRATEGIC: 1, ORDINARY: 1}
 with ordinary here; the monotonicity guarantee (more score, never a lower level) is
 stated on this scale."""
 
+NO_PURCHASES = "none"
+"""Where an account stands in a period it bought nothing in: its own row beside the tiers
+(无采购), never counted as 普通."""
+NO_PURCHASES_LABEL = _("No purchases")
+STANDINGS = (*TIERS, NO_PURCHASES)
+
 _EPSILON = 1e-9
 _TIER_TYPE = pl.Enum(TIERS)
+
+
+def bought() -> pl.Expr:
+    """The one definition of "active in the period" (on a metrics frame): the account
+    bought something in it, revenue > 0. The pyramid, the tier movements, the headline's
+    buyers, the scores and the account list's filters all use this."""
+    return pl.col("revenue").fill_null(0) > 0
+
+
+def active_ids(metrics: pl.DataFrame) -> pl.Series:
+    """The accounts active in the metrics' period (see `bought`)."""
+    return metrics.filter(bought()).get_column("account_id")
+
+
+def standings(tiers: pl.DataFrame, metrics: pl.DataFrame) -> pl.DataFrame:
+    """account_id, standing: the tier (as shown, overrides included) for an account active
+    in the period, NO_PURCHASES for every other account of `tiers`."""
+    active = metrics.select("account_id", _active=bought())
+    return tiers.join(active, on="account_id", how="left").select(
+        "account_id",
+        standing=pl.when(pl.col("_active").fill_null(False))
+        .then(pl.col("tier").cast(pl.String))
+        .otherwise(pl.lit(NO_PURCHASES)),
+    )
 
 
 def value_scores(metrics: pl.DataFrame, policy: Policy | None = None) -> pl.DataFrame:

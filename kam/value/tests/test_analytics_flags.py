@@ -87,8 +87,11 @@ def portfolio(**changes) -> tuple[list[dict], list[dict]]:
             return_amount=4_850,
             orders=4,
             lines=20,
+            quantity=2_000,
         ),
-        "volume": monthly(4, y2025, revenue=800_000, cost=760_000, days=45, orders=3, lines=9),
+        "volume": monthly(
+            4, y2025, revenue=800_000, cost=760_000, days=45, orders=3, lines=9, quantity=1_600
+        ),
         "squeezer": monthly(
             5,
             y2024,
@@ -100,6 +103,7 @@ def portfolio(**changes) -> tuple[list[dict], list[dict]]:
             return_amount=40_000,
             orders=2,
             lines=6,
+            quantity=1_000,
         ),
         "group": [
             {
@@ -109,6 +113,7 @@ def portfolio(**changes) -> tuple[list[dict], list[dict]]:
                 "cost": 2_400_000,
                 "orders": 1,
                 "lines": 45,
+                "quantity": 6_000,
             },
             {"account_id": 2, "month": date(2025, 6, 1), "collected": 3_000_000},
         ],
@@ -120,6 +125,7 @@ def portfolio(**changes) -> tuple[list[dict], list[dict]]:
                 "cost": 3_500_000,
                 "orders": 1,
                 "lines": 1,
+                "quantity": 1,
                 "collected": 5_000_000,
             },
             {
@@ -129,6 +135,7 @@ def portfolio(**changes) -> tuple[list[dict], list[dict]]:
                 "cost": 6_000,
                 "orders": 1,
                 "lines": 1,
+                "quantity": 2,
                 "collected": 10_000,
             },
         ],
@@ -140,13 +147,21 @@ def portfolio(**changes) -> tuple[list[dict], list[dict]]:
                 "cost": 15_000,
                 "orders": 1,
                 "lines": 2,
+                "quantity": 40,
                 "collected": 20_000,
             },
         ],
     }
     for i in range(1, 9):
         accounts[f"ordinary{i}"] = monthly(
-            100 + i, y2024, revenue=5_000 * i, cost=3_750 * i, days=40, orders=1, lines=2
+            100 + i,
+            y2024,
+            revenue=5_000 * i,
+            cost=3_750 * i,
+            days=40,
+            orders=1,
+            lines=2,
+            quantity=10 * i,
         )
     accounts |= changes
     months = [row for rows in accounts.values() for row in rows]
@@ -192,9 +207,14 @@ def test_group_buy_evidence(flags):
             "threshold": "2370000.00",
             "op": ">=",
         },
-        {"metric": "biggest_month_lines", "value": 45, "threshold": 10, "op": ">="},
+        # 3,000,000 ÷ 6,000 units = ¥500 a unit, the company's usual price: ordinary goods
+        {"metric": "unit_price_ratio", "value": 1.0, "threshold": 10.0, "op": "<"},
     ]
-    assert "2025-04" in group.summary and "45" in group.summary
+    assert group.month == date(2025, 4, 1) and not group.before_period
+    with translation.override("en"):
+        assert "in 2025-04 it bought 6,000 units at 1.0× the company's usual unit price" in (
+            group.summary
+        )
 
 
 def test_big_ticket_evidence(flags):
@@ -204,13 +224,19 @@ def test_big_ticket_evidence(flags):
     assert item(ticket, "months_bought")["value"] == 2
     assert item(ticket, "lifetime_orders")["value"] == 2
     assert item(ticket, "lifetime_revenue")["value"] == "5010000.00"
-    assert item(ticket, "biggest_month_lines") == {
-        "metric": "biggest_month_lines",
-        "value": 1,
-        "threshold": 10,
-        "op": "<",
+    # one unit at ¥5,000,000 against the usual ¥500
+    assert item(ticket, "unit_price_ratio") == {
+        "metric": "unit_price_ratio",
+        "value": 10_000.0,
+        "threshold": 10.0,
+        "op": ">=",
     }
-    assert "2024-09" in ticket.summary
+    # the purchase was in 2024, within the look-back of the 2025 list: it says so
+    assert ticket.month == date(2024, 9, 1) and ticket.before_period
+    assert ticket.as_dict()["month"] == "2024-09"
+    with translation.override("en"):
+        assert "in 2024-09" in ticket.summary
+        assert "before this period" in ticket.summary and "12 months" in ticket.summary
 
 
 def test_low_profit_volume_evidence(flags):
@@ -221,7 +247,12 @@ def test_low_profit_volume_evidence(flags):
         # 40,000 ÷ 800,000; net margin is also 5% (pays at once, no cost to serve): not < 2%
         {"metric": "gross_margin", "value": 0.05, "threshold": 0.08, "op": "<"},
     ]
-    assert "5.0%" in volume.summary
+    with translation.override("en"):
+        # only the gross margin triggered: the sentence names it, not the net margin
+        assert volume.summary == (
+            "Buys a lot and often (36 orders a year, revenue in the top 20.0%) but earns us "
+            "little: Gross margin 5.0% (limit < 8.0%)."
+        )
 
 
 def test_squeezer_evidence(flags):
@@ -239,8 +270,9 @@ def test_squeezer_evidence(flags):
     # 80% collected is not below 70%: not a sign
     with translation.override("en"):
         assert squeezer.summary == (
-            "Margin squeezer, 4 warning signs: discount 25.0%, 150 days to pay, returns 7.1%, "
-            "cost to serve 6.5% of revenue, 80.0% of revenue collected."
+            "Margin squeezer, 4 warning signs: Discount rate 25.0% (limit ≥ 20.0%); Days to "
+            "pay 150 (limit ≥ 120); Return rate 7.1% (limit ≥ 5.0%); Cost to serve ÷ revenue "
+            "6.5% (limit ≥ 6.0%)."
         )
     with translation.override("zh-hans"):
         assert "扒皮大户" in squeezer.summary
@@ -270,6 +302,7 @@ def test_a_small_one_off_is_flagged_once_it_is_material():
                 "cost": 2_500_000,
                 "orders": 1,
                 "lines": 2,
+                "quantity": 2,
                 "collected": 3_500_000,
             },
         ]
@@ -393,3 +426,86 @@ def test_flag_kinds_frame(flags):
         5: [SQUEEZER],
     }
     assert flag_kinds([]).schema == pl.Schema({"account_id": pl.Int64, "flags": pl.List(pl.String)})
+
+
+# ---------------------------------------------------------------- the kind of a one-off
+# What was bought decides it, against the company's usual unit price (¥500 in this
+# portfolio): the number of lines never does.
+
+
+def one_off(lines: int, units: int, month=date(2025, 4, 1)) -> list[dict]:
+    """Account 2's only purchase: ¥3,000,000 on `lines` lines totalling `units` units."""
+    return [
+        {
+            "account_id": 2,
+            "month": month,
+            "revenue": 3_000_000,
+            "cost": 2_400_000,
+            "orders": 1,
+            "lines": lines,
+            "quantity": units,
+            "collected": 3_000_000,
+        }
+    ]
+
+
+def kind_of(rows: list[dict]) -> list[str]:
+    return [f.kind for f in run(*portfolio(group=rows)) if f.account_id == 2]
+
+
+@pytest.mark.parametrize(
+    ("lines", "units", "kind"),
+    [
+        (1, 6_000, GROUP_BUY),  # one line of many units at the usual price
+        (45, 6_000, GROUP_BUY),  # many lines of such
+        (1, 1, ONE_OFF_BIG_TICKET),  # one unit far above the usual price
+        (3, 3, ONE_OFF_BIG_TICKET),  # a few such lines
+    ],
+    ids=["one-line-group-buy", "many-lines-group-buy", "one-big-ticket", "few-big-tickets"],
+)
+def test_the_kind_of_a_one_off_is_decided_by_what_was_bought(lines, units, kind):
+    assert kind_of(one_off(lines, units)) == [kind]
+
+
+def test_without_units_the_amount_per_line_stands_in_for_the_price():
+    # ¥3,000,000 on one line against the usual ¥2,500-ish a line: a big ticket, and the
+    # evidence says which measure it used
+    flag = run(*portfolio(group=one_off(1, 0)))[0]
+    assert flag.kind == ONE_OFF_BIG_TICKET
+    assert item(flag, "line_amount_ratio")["op"] == ">="
+    with translation.override("en"):
+        assert "amount per line (the data has no units)" in flag.summary
+
+
+def test_a_one_off_older_than_the_look_back_is_not_a_false_key_account_of_the_period():
+    # bought in 2023-12, 13 months before 2025 starts: nothing about 2025 (it has an open
+    # receivable, so it is in the period's metrics all the same)
+    rows = one_off(1, 6_000, month=date(2023, 12, 1))
+    rows[0]["collected"] = 0
+    rows[0]["tracked_revenue"] = 3_000_000
+    assert kind_of(rows) == []
+    assert kind_of(one_off(1, 6_000, month=date(2024, 1, 1))) == [GROUP_BUY]
+
+
+def test_the_sentence_names_exactly_the_triggered_criteria_with_the_figures_rounding():
+    # a discount of 29.45% rounds to 29.5% in the sentence as in the figures (once 29.4%
+    # vs 29.5%); 80% collected and 35 days to pay did not trigger and are not named
+    squeezer = monthly(
+        5,
+        every_month(date(2024, 1, 1), date(2025, 12, 1)),
+        revenue=525_000,
+        cost=400_000,
+        days=35,
+        collected=420_000,
+        discount=219_191,  # 219,191 ÷ 744,191 = 0.294535…
+        return_amount=40_000,
+        orders=2,
+        lines=6,
+        quantity=1_000,
+    )
+    flag = next(f for f in run(*portfolio(squeezer=squeezer)) if f.kind == SQUEEZER)
+    named = [e["metric"] for e in flag.evidence]
+    assert named == ["orders_per_year", "discount_rate", "return_rate", "cost_to_serve_rate"]
+    with translation.override("en"):
+        assert flag.summary.startswith("Margin squeezer, 3 warning signs: Discount rate 29.5%")
+        assert "Days to pay" not in flag.summary and "collected" not in flag.summary

@@ -129,3 +129,45 @@ def test_every_quadrant_has_a_label_and_a_posture_in_both_languages():
             assert posture(key)
         assert len(english) > 40
     assert set(POSTURES) == {*QUADRANTS, NOT_ASSESSED}
+
+
+# ---------------------------------------------------------------- current value agrees
+# with what the account leaves us
+
+
+def test_an_account_that_loses_money_has_no_current_value_however_big():
+    # account 1 scores .89 on volume but its net contribution is negative (−4.1%)
+    current = pl.DataFrame({"account_id": [1, 2], "score": [0.89, 0.65]})
+    metrics = pl.DataFrame(
+        {"account_id": [1, 2], "net_contribution": [-2_640_000.0, 120_000.0]},
+    )
+    card = by_account(scorecard(current, potential_scores(INPUTS), metrics=metrics))
+    assert card[1]["value_score"] == 0.89
+    assert card[1]["current_score"] == 0.0
+    assert card[1]["current_reason"] == "loses_money"
+    # big potential, no current value: never "become the preferred or sole supplier"
+    assert card[1]["quadrant"] == INVEST_TO_GROW
+    assert card[2]["current_score"] == 0.65 and card[2]["current_reason"] is None
+
+
+def test_a_false_key_account_is_capped_low_and_its_posture_says_why():
+    from kam.value.analytics.flags import LOW_PROFIT_VOLUME, Flag
+
+    flag = Flag(
+        1,
+        LOW_PROFIT_VOLUME,
+        [{"metric": "gross_margin", "value": 0.05, "threshold": 0.08, "op": "<"}],
+        {"orders": "36", "top": "20.0%"},
+    )
+    current = pl.DataFrame({"account_id": [1], "score": [0.89]})
+    card = by_account(scorecard(current, potential_scores(INPUTS), flags=[flag]))
+    assert card[1]["current_score"] == 0.25  # flagged_cap: half the 0.5 cut
+    assert card[1]["current_reason"] == "flagged"
+    assert card[1]["quadrant"] == INVEST_TO_GROW
+    with translation.override("en"):
+        text = posture(card[1]["quadrant"], [flag], card[1]["current_reason"])
+        assert text.startswith("Flagged as a false key account — High volume, low profit:")
+        assert "Gross margin 5.0% (limit < 8.0%)" in text
+        # the quadrant's "commit resources ahead of revenue" is not given to a false KA
+        assert str(POSTURES[INVEST_TO_GROW]) not in text
+        assert "sole supplier" not in text

@@ -76,10 +76,13 @@ def test_headline_adds_up_the_accounts(analysis):
 
 def test_tier_summary_counts_every_account_once_diamond_first(analysis):
     rows = charts.tier_summary(analysis)
-    assert [r["tier"] for r in rows] == ["diamond", "gold", "strategic", "ordinary"]
+    assert [r["tier"] for r in rows] == ["diamond", "gold", "strategic", "ordinary", "none"]
     assert sum(r["accounts"] for r in rows) == analysis.tiers.height
+    # the tiers count the accounts that bought; everyone else is "no purchases"
+    assert sum(r["accounts"] for r in rows[:4]) == charts.headline(analysis).buyers
+    assert rows[4]["revenue_share"] is None and query(rows[4]["link"])["bought"] == ["no"]
     assert sum(r["revenue"] for r in rows) == analysis.metrics["revenue"].sum()
-    assert sum(r["revenue_share"] for r in rows) == pytest.approx(1.0)
+    assert sum(r["revenue_share"] or 0 for r in rows) == pytest.approx(1.0)
     assert query(rows[0]["link"]) == {"tier": ["diamond"], "year": ["2025"]}
 
 
@@ -210,7 +213,8 @@ def test_evidence_values_read_as_money_percent_or_count():
         assert charts.evidence_value("lifetime_revenue", "3000000.00") == "¥300万"
     assert charts.evidence_value("return_rate", 0.0762) == "7.6%"
     assert charts.evidence_value("orders_per_year", 12.0) == "12"
-    assert charts.evidence_value("days_to_pay", 150.25) == "150.2"
+    # rounded half up, as every percent and the flag's own sentence are
+    assert charts.evidence_value("days_to_pay", 150.25) == "150.3"
     assert charts.evidence_value("months_bought", 1) == "1"
 
 

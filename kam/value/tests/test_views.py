@@ -439,3 +439,34 @@ def test_what_if_reads_in_english(ledger, client):
     client.force_login(ledger.boss)
     html = client.get("/what-if/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Value score weights" in html and "Preview" in html
+
+
+def test_the_buyers_card_and_the_pyramid_rows_open_lists_of_as_many_accounts(ledger, client):
+    client.force_login(ledger.boss)
+    response = client.get("/dashboard/")
+    buyers = response.context["headline"].buyers
+    listed = client.get(response.context["links"]["buyers"]).context["page"].total
+    assert listed == buyers == 4
+    rows = response.context["tiers"]
+    assert sum(row["accounts"] for row in rows if row["tier"] != "none") == buyers
+    for row in rows:
+        assert client.get(row["link"]).context["page"].total == row["accounts"], row["tier"]
+
+
+def test_a_tier_set_by_hand_is_marked_on_the_dashboard_and_in_the_export(ledger, client):
+    import io
+
+    from openpyxl import load_workbook
+
+    account = Account.objects.get(code="C-S001")
+    services.override_tier(account, "gold", reason="董事会决定", by=ledger.boss)
+    client.force_login(ledger.boss)
+    response = client.get("/dashboard/", HTTP_ACCEPT_LANGUAGE="en")
+    row = next(r for r in response.context["top_net"] if r["code"] == "C-S001")
+    assert row["tier"] == "gold" and row["overridden"]
+    html = response.content.decode()
+    assert '<span class="tag gold">' in html and "set by hand</span>" in html
+    export = client.get("/customers/export.xlsx", {"year": 2025}, HTTP_ACCEPT_LANGUAGE="en")
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    cells = {cell.value for line in sheet.iter_rows() for cell in line}
+    assert "Gold (set by hand)" in cells

@@ -4,7 +4,7 @@ from django import template
 from django.conf import settings
 from django.utils.translation import get_language
 
-from kam.web import formatting
+from kam.web import formatting, tiers
 
 register = template.Library()
 
@@ -23,3 +23,9 @@ def money_exact(value) -> str:
 @register.filter
 def percent(value, places: int = 1) -> str:
     return formatting.percent(value, int(places))
+
+
+@register.simple_tag
+def tier_tag(tier, overridden=False, held=None):
+    """{% tier_tag row.tier row.overridden row.held_tier %}: the one way a page shows a tier."""
+    return tiers.tier_html(tier, bool(overridden), held)

@@ -14,10 +14,10 @@ from kam.value import services
 from kam.value.analytics.analysis import to_json
 from kam.value.analytics.flags import FLAG_LABELS
 from kam.value.analytics.periods import Period
-from kam.value.choices import Tier
 from kam.value.config import PolicyError, policy_from_dict
 from kam.value.exports import write_xlsx
 from kam.value.models import TierConfig
+from kam.web.tiers import tier_text
 
 
 def _period(options) -> Period:
@@ -138,7 +138,9 @@ class Command(BaseCommand):
                 [
                     account["code"] or "",
                     account["name"] or "",
-                    str(Tier(account["tier"]).label) if account["tier"] else "",
+                    tier_text(account["tier"], account["tier_set_by_hand"])
+                    if account["tier"]
+                    else "",
                     account["revenue"],
                     account["gross_profit"],
                     account["net_contribution"],
