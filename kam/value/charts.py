@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.web.formatting import percent, short_amount
 
+from . import periods
 from .analytics.analysis import Analysis
 from .analytics.flags import FLAG_KINDS, FLAG_LABELS, Flag
 from .analytics.periods import Period
@@ -43,12 +44,9 @@ NOT_RANKED = ""
 # ---------------------------------------------------------------- links
 
 
-def period_params(period: Period) -> dict[str, int]:
-    """The account list's filter for `period`: year, and quarter when it is one."""
-    params = {"year": period.start.year}
-    if period.months == 3 and period.start.month % 3 == 1:
-        params["quarter"] = (period.start.month - 1) // 3 + 1
-    return params
+def period_params(period: Period) -> dict[str, str]:
+    """The account list's filter for `period` (see kam.value.periods)."""
+    return periods.query(period)
 
 
 def list_link(period: Period, **filters: Any) -> str:
@@ -92,7 +90,8 @@ class Headline:
     gross_profit: Decimal
     net_contribution: Decimal
     buyers: int
-    revenue_prev: Decimal
+    revenue_prev: Decimal | None
+    """None when the data does not cover the previous period (growth unknown)."""
     top_share: float | None
     top_n: int
     minimum: float
@@ -120,12 +119,16 @@ def headline(analysis: Analysis) -> Headline:
         gross_profit=sums["gross_profit"] or zero,
         net_contribution=sums["net_contribution"] or zero,
         buyers=health.accounts,
-        revenue_prev=sums["revenue_prev"] or zero,
+        revenue_prev=(sums["revenue_prev"] or zero) if _comparable(analysis) else None,
         top_share=health.top_revenue_share,
         top_n=health.top_n,
         minimum=analysis.policy.portfolio.health_minimum,
         meets_minimum=health.meets_minimum,
     )
+
+
+def _comparable(analysis: Analysis) -> bool:
+    return analysis.comparison is None or analysis.comparison.comparable
 
 
 # ---------------------------------------------------------------- value pyramid

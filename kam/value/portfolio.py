@@ -21,6 +21,7 @@ from django.db import connection
 from django.db.models import Max, Min
 
 from kam.accounts import access
+from kam.accounts.models import Account
 from kam.core import versions
 from kam.sales.models import AccountMonth
 
@@ -67,6 +68,7 @@ def company(period: Period, policy: Policy | None = None) -> Computed:
         connection.settings_dict["NAME"],
         tuple(sorted(stamps.items())),
         period,
+        period.kind,  # the previous period depends on it (a year to date's is last year's)
         json.dumps(policy_to_dict(policy), sort_keys=True, default=str),
     )
     with _lock:
@@ -156,14 +158,22 @@ def clear() -> None:
         _derived.clear()
     with _spans_lock:
         _spans.clear()
+        _visible.clear()
 
 
 @dataclass(frozen=True)
 class DataSpan:
-    """The first and last month any sales were recorded in, for the period pickers."""
+    """The first and last month any sales were recorded in: what growth may compare."""
 
     first: date | None
     last: date | None
+
+    @property
+    def period(self) -> Period | None:
+        """The whole months from the first to the last, None without data."""
+        if self.first is None or self.last is None:
+            return None
+        return Period.between(self.first, self.last)
 
     @property
     def years(self) -> list[int]:
@@ -185,12 +195,14 @@ class DataSpan:
 
 
 _spans: dict[str, DataSpan] = {}
+_visible: OrderedDict[tuple, list[date]] = OrderedDict()
 _spans_lock = threading.Lock()
 
 
-def data_span() -> DataSpan:
-    """From the rollup, remembered until an import changes it (the rollup's stamp)."""
-    stamp = versions.stamps()[versions.ROLLUP]
+def data_span(stamps: dict | None = None) -> DataSpan:
+    """From the rollup, remembered until an import changes it (the rollup's stamp).
+    `stamps`, when the caller has just read them, saves reading them again."""
+    stamp = (stamps or versions.stamps())[versions.ROLLUP]
     with _spans_lock:
         if stamp and stamp in _spans:
             return _spans[stamp]
@@ -201,3 +213,27 @@ def data_span() -> DataSpan:
             _spans.clear()
             _spans[stamp] = span
     return span
+
+
+def months_with_data(user, stamps: dict | None = None) -> list[date]:
+    """The months with sales on accounts `user` may see (every account for the portfolio
+    roles and for None, the command line), newest first: what the period pickers offer. One query, remembered per state
+    of the data and per what decides the user's scope (a team change changes the value
+    stamp), like `analysis_for`."""
+    stamps = stamps or versions.stamps()
+    key = (connection.alias, tuple(sorted(stamps.items())), access.scope_key(user))
+    cacheable = "" not in stamps.values()
+    with _spans_lock:
+        if cacheable and key in _visible:
+            _visible.move_to_end(key)
+            return _visible[key]
+    rows = AccountMonth.objects.all()
+    if user is not None and not access.sees_every_account(user):
+        rows = rows.filter(account__in=Account.objects.restrict(user).order_by().values("pk"))
+    months = list(rows.order_by("-month").values_list("month", flat=True).distinct())
+    if cacheable:
+        with _spans_lock:
+            _visible[key] = months
+            while len(_visible) > KEEP_NARROWED:
+                _visible.popitem(last=False)
+    return months

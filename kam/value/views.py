@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from kam.accounts import access
 from kam.accounts.access import Action
 
-from . import charts, portfolio, services
+from . import charts, periods, portfolio, services
 from .config import PolicyError, policy_from_dict
 from .forms import WEIGHT_LABELS, WhatIfForm, period_form
 from .models import TierConfig
@@ -40,12 +40,13 @@ def owner_names(rows: list[dict]) -> dict[int, str]:
 
 @login_required
 def dashboard(request):
-    span = data_span()
-    picker = period_form(request.GET)
+    picker = period_form(request.GET, request.user)
     period = picker.period()
     analysis = analysis_for(request.user, period)
+    comparison = analysis.comparison
     before = period.previous()
-    previous = analysis_for(request.user, before) if span.has_data_before(before.end) else None
+    # tier movements compare only with a period the data covers, as growth does
+    previous = analysis_for(request.user, before) if comparison.comparable else None
     figures = portfolio.derived(
         analysis,
         f"dashboard {get_language()}",
@@ -60,7 +61,10 @@ def dashboard(request):
         **figures,
         "picker": picker,
         "period": period,
+        "period_label": picker.label,
         "previous_period": before,
+        "previous_label": periods.label(before),
+        "growth_unknown": periods.growth_unknown(comparison),
         "whole_portfolio": access.sees_every_account(request.user),
     }
     return render(request, "value/dashboard.html", context)

@@ -14,7 +14,7 @@ import polars as pl
 
 from . import frames
 from .frames import MONEY
-from .periods import Period
+from .periods import Comparison, Period
 from .policy import Policy
 
 SUMMED = (
@@ -113,6 +113,7 @@ def account_metrics(
     policy: Policy | None = None,
     *,
     years: pl.DataFrame | None = None,
+    data: Period | None = None,
 ) -> pl.DataFrame:
     """One row per account with activity in `period` or the one before, an open
     receivable at the period's end, or cost to serve in the period.
@@ -125,7 +126,11 @@ def account_metrics(
     overstated by that much: the column says so rather than guess a cost); cash_collected =
     money received in the period, whatever month the goods were ordered; days_to_pay =
     Σ days × amount ÷ Σ amount paid for the period's orders; active_months = months with
-    revenue ≠ 0 or an order; growth = revenue ÷ revenue_prev − 1; annualised_revenue and
+    revenue ≠ 0 or an order; growth = revenue ÷ revenue_prev − 1, where revenue_prev is the
+    revenue of the previous period (`Period.previous`). Both are null when the data does
+    not cover the two periods (`data`, the first to the last month with any sales,
+    default the months given: see `Comparison`), and growth is null for an account with
+    no revenue in the previous period (a new account has nothing to grow from). annualised_revenue and
     orders_per_year divide by period.years, so tiers and flags read the same on a quarter
     as on a year.
 
@@ -165,7 +170,9 @@ def account_metrics(
         | pl.col("_in_costs").is_not_null()
         | (pl.col("_closing") > 0)
     )
+    comparable = Comparison.of(period, data or data_months(months)).comparable
     plan = joined.filter(active).pipe(_fill_zeros).pipe(_derive, period, policy)
+    plan = plan.pipe(_growth, comparable)
     return plan.select(METRIC_COLUMNS).sort("account_id").collect()
 
 
@@ -286,7 +293,6 @@ def _derive(lf: pl.LazyFrame, period: Period, policy: Policy) -> pl.LazyFrame:
         days_to_pay=ratio(pl.col("paid_days_amount"), pl.col("paid_amount")),
         receivables=pl.when(pl.col("_closing") > 0).then(pl.col("_closing")).otherwise(0),
         average_receivables=to_cents(month_end_sum / period.months),
-        growth=ratio(revenue, pl.col("revenue_prev")) - 1,
         annualised_revenue=to_cents(revenue.cast(pl.Decimal(38, 10)) * 12 / period.months),
         orders_per_year=pl.col("orders").cast(pl.Float64) / period.years,
         financing_cost=to_cents(financing),
@@ -297,6 +303,26 @@ def _derive(lf: pl.LazyFrame, period: Period, policy: Policy) -> pl.LazyFrame:
         - pl.col("cost_to_serve")
         - pl.col("financing_cost"),
     )
+
+
+def data_months(months: pl.DataFrame) -> Period | None:
+    """The first to the last month of `months`, the span its data covers (None if empty)."""
+    if months.height == 0:
+        return None
+    bounds = months.select(first=pl.col("month").min(), last=pl.col("month").max()).row(
+        0, named=True
+    )
+    return Period.between(bounds["first"], bounds["last"])
+
+
+def _growth(lf: pl.LazyFrame, comparable: bool) -> pl.LazyFrame:
+    """Growth on the previous period; previous revenue and growth unknown (null) when the
+    data does not cover both periods, rather than a previous period of one month."""
+    if not comparable:
+        return lf.with_columns(
+            revenue_prev=pl.lit(None, dtype=MONEY), growth=pl.lit(None, dtype=pl.Float64)
+        )
+    return lf.with_columns(growth=ratio(pl.col("revenue"), pl.col("revenue_prev")) - 1)
 
 
 def rank_by(metrics: pl.DataFrame, metric: str, descending: bool = True) -> pl.DataFrame:

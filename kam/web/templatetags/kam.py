@@ -23,3 +23,9 @@ def money_exact(value) -> str:
 @register.filter
 def percent(value, places: int = 1) -> str:
     return formatting.percent(value, int(places))
+
+
+@register.filter
+def change(value, places: int = 1) -> str:
+    """A change with its sign: +12.3% / −4.0% (growth, movements)."""
+    return formatting.signed_percent(value, int(places))
