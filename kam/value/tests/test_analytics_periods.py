@@ -80,6 +80,7 @@ def test_rejects_a_fifth_quarter():
 
 # ---------------------------------------------------------------- kinds and comparisons
 
+
 def test_each_kind_of_period_has_its_own_previous_period():
     assert Period.month(2025, 1).previous() == Period.month(2024, 12)
     assert Period.month(2025, 1).previous().kind == "month"
