@@ -51,6 +51,28 @@ def test_kam_analyze_gives_no_growth_against_a_one_month_year(retail, tmp_path):
     assert all(a["revenue_prev"] is None for a in data["accounts"])
 
 
+def growth_cells(path) -> list:
+    """The Excel file's growth column, below its header."""
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(path)["Accounts"]
+    rows = list(sheet.iter_rows(values_only=True))
+    column = rows[0].index("Growth on the previous period")
+    return [row[column] for row in rows[1:]]
+
+
+def test_the_excel_file_leaves_unknown_growth_empty(retail, tmp_path):
+    out = tmp_path / "2011.xlsx"
+    call_command(
+        "analyze", "--year", "2011", "--format", "xlsx", "--output", str(out), "--lang", "en"
+    )
+    assert growth_cells(out) == [None, None]  # empty cells, not 0% and not +1340%
+    call_command(
+        "analyze", "--quarter", "2011-Q3", "--format", "xlsx", "--output", str(out), "--lang", "en"
+    )
+    assert growth_cells(out) == [0, 0]
+
+
 def test_kam_analyze_takes_every_kind_of_period(retail, tmp_path, capsys):
     def analysed(*args) -> dict:
         out = tmp_path / "out.json"
