@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kam.core.concurrency import SeenMixin
 
@@ -79,7 +80,10 @@ class PeriodForm(forms.Form):
         super().__init__(data)
         self.fields["period"] = forms.ChoiceField(label=_("Period"), choices=_grouped(choices))
         # the address's own names, `from` and `to` (not attribute names in Python)
-        for name, text in (("from", _("From")), ("to", _("To"))):
+        for name, text in (
+            ("from", pgettext_lazy("period", "From")),
+            ("to", pgettext_lazy("period", "To")),
+        ):
             self.fields[name] = forms.CharField(
                 label=text, required=False, widget=forms.TextInput(attrs={"type": "month"})
             )
