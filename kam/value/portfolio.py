@@ -175,24 +175,6 @@ class DataSpan:
             return None
         return Period.between(self.first, self.last)
 
-    @property
-    def years(self) -> list[int]:
-        if self.first is None or self.last is None:
-            return [date.today().year]
-        return list(range(self.first.year, self.last.year + 1))
-
-    @property
-    def default_year(self) -> int:
-        """The last whole year with data: a boss reviews last year, not three weeks of this one."""
-        if self.last is None:
-            return date.today().year
-        if self.last.month == 12 or self.first is None or self.first.year == self.last.year:
-            return self.last.year
-        return self.last.year - 1
-
-    def has_data_before(self, day: date) -> bool:
-        return self.first is not None and self.first <= day
-
 
 _spans: dict[str, DataSpan] = {}
 _visible: OrderedDict[tuple, list[date]] = OrderedDict()
@@ -217,9 +199,9 @@ def data_span(stamps: dict | None = None) -> DataSpan:
 
 def months_with_data(user, stamps: dict | None = None) -> list[date]:
     """The months with sales on accounts `user` may see (every account for the portfolio
-    roles and for None, the command line), newest first: what the period pickers offer. One query, remembered per state
-    of the data and per what decides the user's scope (a team change changes the value
-    stamp), like `analysis_for`."""
+    roles and for None, the command line), newest first: what the period pickers offer.
+    One query, remembered per state of the data and per what decides the user's scope (a
+    team change changes the value stamp), like `analysis_for`."""
     stamps = stamps or versions.stamps()
     key = (connection.alias, tuple(sorted(stamps.items())), access.scope_key(user))
     cacheable = "" not in stamps.values()
