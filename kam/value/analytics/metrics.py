@@ -130,9 +130,9 @@ def account_metrics(
     revenue of the previous period (`Period.previous`). Both are null when the data does
     not cover the two periods (`data`, the first to the last month with any sales,
     default the months given: see `Comparison`), and growth is null for an account with
-    no revenue in the previous period (a new account has nothing to grow from). annualised_revenue and
-    orders_per_year divide by period.years, so tiers and flags read the same on a quarter
-    as on a year.
+    no revenue in the previous period (a new account has nothing to grow from).
+    annualised_revenue and orders_per_year divide by period.years, so tiers and flags
+    read the same on a quarter as on a year.
 
     receivables = Σ tracked revenue − Σ collected over all months up to the period end,
     never below 0: revenue from exports without payment columns is not taken as owed, and
@@ -293,6 +293,7 @@ def _derive(lf: pl.LazyFrame, period: Period, policy: Policy) -> pl.LazyFrame:
         days_to_pay=ratio(pl.col("paid_days_amount"), pl.col("paid_amount")),
         receivables=pl.when(pl.col("_closing") > 0).then(pl.col("_closing")).otherwise(0),
         average_receivables=to_cents(month_end_sum / period.months),
+        growth=ratio(revenue, pl.col("revenue_prev")) - 1,
         annualised_revenue=to_cents(revenue.cast(pl.Decimal(38, 10)) * 12 / period.months),
         orders_per_year=pl.col("orders").cast(pl.Float64) / period.years,
         financing_cost=to_cents(financing),
@@ -316,13 +317,13 @@ def data_months(months: pl.DataFrame) -> Period | None:
 
 
 def _growth(lf: pl.LazyFrame, comparable: bool) -> pl.LazyFrame:
-    """Growth on the previous period; previous revenue and growth unknown (null) when the
-    data does not cover both periods, rather than a previous period of one month."""
-    if not comparable:
-        return lf.with_columns(
-            revenue_prev=pl.lit(None, dtype=MONEY), growth=pl.lit(None, dtype=pl.Float64)
-        )
-    return lf.with_columns(growth=ratio(pl.col("revenue"), pl.col("revenue_prev")) - 1)
+    """Previous revenue and growth unknown (null) when the data does not cover both
+    periods, rather than growth against a previous period of one month."""
+    if comparable:
+        return lf
+    return lf.with_columns(
+        revenue_prev=pl.lit(None, dtype=MONEY), growth=pl.lit(None, dtype=pl.Float64)
+    )
 
 
 def rank_by(metrics: pl.DataFrame, metric: str, descending: bool = True) -> pl.DataFrame:
