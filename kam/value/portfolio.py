@@ -18,7 +18,7 @@ from typing import TypeVar
 
 import polars as pl
 from django.db import connection
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 
 from kam.accounts import access
 from kam.accounts.models import Account
@@ -163,7 +163,7 @@ def clear() -> None:
 
 @dataclass(frozen=True)
 class DataSpan:
-    """The first and last month any sales were recorded in: what growth may compare."""
+    """The first and last month with any order line: what growth may compare."""
 
     first: date | None
     last: date | None
@@ -181,6 +181,12 @@ _visible: OrderedDict[tuple, list[date]] = OrderedDict()
 _spans_lock = threading.Lock()
 
 
+def with_lines():
+    """Rollup rows with an order line (or revenue, or an order): a month that only
+    collected cash for earlier orders is no month of sales data."""
+    return AccountMonth.objects.filter(Q(lines__gt=0) | Q(orders__gt=0) | ~Q(revenue=0))
+
+
 def data_span(stamps: dict | None = None) -> DataSpan:
     """From the rollup, remembered until an import changes it (the rollup's stamp).
     `stamps`, when the caller has just read them, saves reading them again."""
@@ -188,7 +194,7 @@ def data_span(stamps: dict | None = None) -> DataSpan:
     with _spans_lock:
         if stamp and stamp in _spans:
             return _spans[stamp]
-    bounds = AccountMonth.objects.aggregate(first=Min("month"), last=Max("month"))
+    bounds = with_lines().aggregate(first=Min("month"), last=Max("month"))
     span = DataSpan(bounds["first"], bounds["last"])
     if stamp:
         with _spans_lock:
@@ -209,7 +215,7 @@ def months_with_data(user, stamps: dict | None = None) -> list[date]:
         if cacheable and key in _visible:
             _visible.move_to_end(key)
             return _visible[key]
-    rows = AccountMonth.objects.all()
+    rows = with_lines()
     if user is not None and not access.sees_every_account(user):
         rows = rows.filter(account__in=Account.objects.restrict(user).order_by().values("pk"))
     months = list(rows.order_by("-month").values_list("month", flat=True).distinct())

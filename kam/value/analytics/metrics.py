@@ -307,12 +307,14 @@ def _derive(lf: pl.LazyFrame, period: Period, policy: Policy) -> pl.LazyFrame:
 
 
 def data_months(months: pl.DataFrame) -> Period | None:
-    """The first to the last month of `months`, the span its data covers (None if empty)."""
-    if months.height == 0:
+    """The first to the last month of `months` with an order line (or revenue, or an
+    order), the span its data covers (None without any): a month that only collected
+    cash for earlier orders is no month of sales data."""
+    sold = (pl.col("lines") > 0) | (pl.col("orders") > 0) | (pl.col("revenue") != 0)
+    month = pl.col("month").filter(sold)
+    bounds = months.select(first=month.min(), last=month.max()).row(0, named=True)
+    if bounds["first"] is None:
         return None
-    bounds = months.select(first=pl.col("month").min(), last=pl.col("month").max()).row(
-        0, named=True
-    )
     return Period.between(bounds["first"], bounds["last"])
 
 

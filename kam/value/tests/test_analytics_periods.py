@@ -7,7 +7,7 @@ import pytest
 
 from kam.value.analytics import frames
 from kam.value.analytics.analysis import analyze
-from kam.value.analytics.metrics import account_metrics
+from kam.value.analytics.metrics import account_metrics, data_months
 from kam.value.analytics.periods import (
     PERIOD_NOT_COVERED,
     PREVIOUS_NOT_COVERED,
@@ -143,6 +143,17 @@ def test_no_growth_for_2011_against_a_one_month_2010():
     assert metrics.get_column("growth").null_count() == metrics.height
     analysis = analyze(months, None, None, None, None, Period.year(2011))
     assert analysis.comparison.reason == PREVIOUS_NOT_COVERED
+
+
+def test_cash_collected_later_is_no_month_of_sales_data():
+    """Payments for December 2011 that come in January 2012 do not make 2012 a year of
+    data, nor does money collected before the first sale push the data's start back."""
+    cash = [
+        {"account_id": 1, "month": date(2010, 11, 1), "collected": 300},
+        {"account_id": 1, "month": date(2012, 1, 1), "collected": 1200},
+    ]
+    months = pl.concat([retail_months(), frames.months_frame(cash)])
+    assert data_months(months) == Period.between(date(2010, 12, 1), date(2011, 12, 1))
 
 
 def test_growth_where_the_data_covers_the_previous_period():
