@@ -24,6 +24,7 @@ from django.utils.translation import get_language, gettext
 from kam.web.formatting import percent, short_amount
 from kam.web.tiers import tier_label, tier_text  # noqa: F401 (tier_text: for callers)
 
+from . import periods
 from .analytics.analysis import Analysis
 from .analytics.flags import (
     EVIDENCE_LABELS,
@@ -59,12 +60,9 @@ movement table's "no purchases" row)."""
 # ---------------------------------------------------------------- links
 
 
-def period_params(period: Period) -> dict[str, int]:
-    """The account list's filter for `period`: year, and quarter when it is one."""
-    params = {"year": period.start.year}
-    if period.months == 3 and period.start.month % 3 == 1:
-        params["quarter"] = (period.start.month - 1) // 3 + 1
-    return params
+def period_params(period: Period) -> dict[str, str]:
+    """The account list's filter for `period` (see kam.value.periods)."""
+    return periods.query(period)
 
 
 def list_link(period: Period, **filters: Any) -> str:
@@ -111,7 +109,8 @@ class Headline:
     gross_profit: Decimal
     net_contribution: Decimal
     buyers: int
-    revenue_prev: Decimal
+    revenue_prev: Decimal | None
+    """None when the data does not cover the previous period (growth unknown)."""
     top_share: float | None
     top_n: int
     minimum: float
@@ -139,12 +138,16 @@ def headline(analysis: Analysis) -> Headline:
         gross_profit=sums["gross_profit"] or zero,
         net_contribution=sums["net_contribution"] or zero,
         buyers=active_ids(analysis.metrics).len(),
-        revenue_prev=sums["revenue_prev"] or zero,
+        revenue_prev=(sums["revenue_prev"] or zero) if _comparable(analysis) else None,
         top_share=health.top_revenue_share,
         top_n=health.top_n,
         minimum=analysis.policy.portfolio.health_minimum,
         meets_minimum=health.meets_minimum,
     )
+
+
+def _comparable(analysis: Analysis) -> bool:
+    return analysis.comparison is None or analysis.comparison.comparable
 
 
 # ---------------------------------------------------------------- value pyramid

@@ -26,6 +26,8 @@ ACCOUNT_COLUMNS = [
     ("gross_margin", gettext_noop("Gross margin")),
     ("orders", gettext_noop("Orders")),
     ("active_months", gettext_noop("Active months")),
+    ("revenue_prev", gettext_noop("Revenue in the previous period")),
+    ("growth", gettext_noop("Growth on the previous period")),
     ("cash_collected", gettext_noop("Cash collected")),
     ("days_to_pay", gettext_noop("Days to pay")),
     ("receivables", gettext_noop("Receivables at period end")),
@@ -35,6 +37,7 @@ ACCOUNT_COLUMNS = [
 ]
 MONEY_KEYS = {
     "revenue",
+    "revenue_prev",
     "cost",
     "gross_profit",
     "cash_collected",
@@ -43,7 +46,7 @@ MONEY_KEYS = {
     "financing_cost",
     "net_contribution",
 }
-NUMBER_KEYS = {**dict.fromkeys(MONEY_KEYS, "money"), "gross_margin": "share"}
+NUMBER_KEYS = {**dict.fromkeys(MONEY_KEYS, "money"), "gross_margin": "share", "growth": "share"}
 
 
 def write_xlsx(analysis: Analysis, path: str) -> None:

@@ -13,13 +13,21 @@ from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kam.core.concurrency import SeenMixin
 
-from .analytics.periods import Period
+from . import periods
+from .analytics.periods import (
+    MONTH,
+    QUARTER,
+    RANGE,
+    YEAR,
+    Period,
+    default_period,
+    offered_periods,
+)
 from .analytics.policy import Policy, TierPolicy, ValuePolicy
-
-QUARTERS = [("", _("Whole year"))] + [(str(q), f"Q{q}") for q in range(1, 5)]
 
 WEIGHT_LABELS = {
     "revenue": _("Revenue"),
@@ -33,35 +41,98 @@ WEIGHT_LABELS = {
 
 
 class PeriodForm(forms.Form):
-    """Year (and optionally quarter) to look at; anything unreadable falls back to the
-    default year."""
+    """The period picker every page shares: one list of the periods with data the user
+    may see (year to date, the last 12 months, years, quarters, months), and from–to for
+    any run of whole months. Whatever the address names that makes no sense falls back
+    to the default period, and so does a period without any month with data the user
+    may see; one the list lacks but that holds such months (a shared from–to, a past year
+    to date) is added to the list, so the link shows what it says."""
 
-    year = forms.TypedChoiceField(label=_("Year"), coerce=int, choices=())
-    quarter = forms.TypedChoiceField(
-        label=_("Quarter"), coerce=int, choices=QUARTERS, required=False, empty_value=None
-    )
-
-    def __init__(self, data=None, *, years: list[int], default_year: int):
+    def __init__(
+        self,
+        params=None,
+        *,
+        offered: list[Period],
+        default: Period,
+        with_data: list | None = None,
+    ):
+        params = params or {}
+        chosen = periods.from_query(params)
+        if (
+            chosen is not None
+            and with_data is not None
+            and not any(month in chosen for month in with_data)
+        ):
+            chosen = None  # nothing the user may see in it: the default instead
+        self.default = default
+        self.chosen = chosen or default
+        choices = list(offered)
+        if self.chosen.kind != RANGE and self.chosen not in choices:
+            choices.insert(0, self.chosen)
+        picked = periods.RANGE_TOKEN if self.chosen.kind == RANGE else None
+        if picked is None and params.get("period") == periods.RANGE_TOKEN:
+            picked = periods.RANGE_TOKEN  # from–to chosen, months not given yet
+        data = {
+            "period": picked or periods.token(self.chosen),
+            "from": periods.month_text(self.chosen.start),
+            "to": periods.month_text(self.chosen.end),
+        }
         super().__init__(data)
-        self.fields["year"].choices = [(y, str(y)) for y in sorted(years, reverse=True)]
-        self.default_year = default_year
-        if data is None or "year" not in data:
-            self.data = {"year": default_year}
-            self.is_bound = True
+        self.fields["period"] = forms.ChoiceField(label=_("Period"), choices=_grouped(choices))
+        # the address's own names, `from` and `to` (not attribute names in Python)
+        for name, text in (
+            ("from", pgettext_lazy("period", "From")),
+            ("to", pgettext_lazy("period", "To")),
+        ):
+            self.fields[name] = forms.CharField(
+                label=text, required=False, widget=forms.TextInput(attrs={"type": "month"})
+            )
 
     def period(self) -> Period:
-        if not self.is_valid():
-            return Period.year(self.default_year)
-        year, quarter = self.cleaned_data["year"], self.cleaned_data["quarter"]
-        return Period.quarter(year, quarter) if quarter else Period.year(year)
+        """The period asked for, else the default."""
+        return self.chosen
+
+    @property
+    def query(self) -> str:
+        """The period part of every address on the page (empty for the default)."""
+        return periods.query_string(self.chosen, self.default)
+
+    @property
+    def label(self) -> str:
+        return periods.label(self.chosen)
 
 
-def period_form(params) -> PeriodForm:
-    """The period picker every page shares: the years with data, last whole year first."""
-    from .portfolio import data_span
+def _grouped(offered: list[Period]) -> list:
+    """The picker's options in groups a person scans: current, years, quarters, months."""
+    groups = {
+        "current": (_("Current"), []),
+        YEAR: (_("Years"), []),
+        QUARTER: (_("Quarters"), []),
+        MONTH: (_("Months"), []),
+    }
+    for period in offered:
+        group = period.kind if period.kind in groups else "current"
+        groups[group][1].append((periods.token(period), periods.label(period)))
+    options = [(str(name), items) for name, items in groups.values() if items]
+    return [*options, (periods.RANGE_TOKEN, _("From – to (months below)"))]
 
-    span = data_span()
-    return PeriodForm(params or None, years=span.years, default_year=span.default_year)
+
+def period_form(params, user) -> PeriodForm:
+    """The picker for `user`: periods with data they may see, the default first in mind."""
+    from kam.core import versions
+
+    from .portfolio import data_span, months_with_data
+
+    stamps = versions.stamps()
+    months = months_with_data(user, stamps)
+    data = data_span(stamps).period
+    today = periods.today()
+    return PeriodForm(
+        params or None,
+        offered=offered_periods(months, data, today),
+        default=default_period(months, data, today),
+        with_data=months,
+    )
 
 
 def _percent_field(label, *, help_text="", minimum=0, maximum=100):

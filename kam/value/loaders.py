@@ -17,6 +17,8 @@ from kam.sales.models import AccountMonth, CostToServe
 
 from . import snapshot
 from .analytics import frames
+from .analytics.metrics import data_months
+from .analytics.periods import Period
 from .models import AccountPotential
 
 ACCOUNT_FIELDS = (
@@ -44,6 +46,9 @@ class Inputs:
     accounts: pl.DataFrame
     potential: pl.DataFrame
     team: pl.DataFrame
+    data: Period | None = None
+    """The first to the last month of the whole rollup (`portfolio.data_span`'s months):
+    what growth may compare (see analytics.periods.Comparison)."""
 
 
 def scope(user=None):
@@ -80,6 +85,7 @@ def load_inputs(user=None, *, end: date | None = None, stamps: dict | None = Non
     years = snapshot.cached(
         "years", (versions.ROLLUP,), lambda: frames.years_of(months), frames.YEARS, stamps
     )
+    data = data_months(months)
     if end is not None:
         costs = costs.filter(pl.col("date") <= end)
         if months.height and months.get_column("month").max() > end:
@@ -91,6 +97,7 @@ def load_inputs(user=None, *, end: date | None = None, stamps: dict | None = Non
         accounts=accounts,
         potential=potential,
         team=team,
+        data=data,
     )
 
 

@@ -18,9 +18,10 @@ from typing import TypeVar
 
 import polars as pl
 from django.db import connection
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 
 from kam.accounts import access
+from kam.accounts.models import Account
 from kam.core import versions
 from kam.sales.models import AccountMonth
 
@@ -67,6 +68,7 @@ def company(period: Period, policy: Policy | None = None) -> Computed:
         connection.settings_dict["NAME"],
         tuple(sorted(stamps.items())),
         period,
+        period.kind,  # the previous period depends on it (a year to date's is last year's)
         json.dumps(policy_to_dict(policy), sort_keys=True, default=str),
     )
     with _lock:
@@ -156,48 +158,70 @@ def clear() -> None:
         _derived.clear()
     with _spans_lock:
         _spans.clear()
+        _visible.clear()
 
 
 @dataclass(frozen=True)
 class DataSpan:
-    """The first and last month any sales were recorded in, for the period pickers."""
+    """The first and last month with any order line: what growth may compare."""
 
     first: date | None
     last: date | None
 
     @property
-    def years(self) -> list[int]:
+    def period(self) -> Period | None:
+        """The whole months from the first to the last, None without data."""
         if self.first is None or self.last is None:
-            return [date.today().year]
-        return list(range(self.first.year, self.last.year + 1))
-
-    @property
-    def default_year(self) -> int:
-        """The last whole year with data: a boss reviews last year, not three weeks of this one."""
-        if self.last is None:
-            return date.today().year
-        if self.last.month == 12 or self.first is None or self.first.year == self.last.year:
-            return self.last.year
-        return self.last.year - 1
-
-    def has_data_before(self, day: date) -> bool:
-        return self.first is not None and self.first <= day
+            return None
+        return Period.between(self.first, self.last)
 
 
 _spans: dict[str, DataSpan] = {}
+_visible: OrderedDict[tuple, list[date]] = OrderedDict()
 _spans_lock = threading.Lock()
 
 
-def data_span() -> DataSpan:
-    """From the rollup, remembered until an import changes it (the rollup's stamp)."""
-    stamp = versions.stamps()[versions.ROLLUP]
+def with_lines():
+    """Rollup rows with an order line (or revenue, or an order): a month that only
+    collected cash for earlier orders is no month of sales data."""
+    return AccountMonth.objects.filter(Q(lines__gt=0) | Q(orders__gt=0) | ~Q(revenue=0))
+
+
+def data_span(stamps: dict | None = None) -> DataSpan:
+    """From the rollup, remembered until an import changes it (the rollup's stamp).
+    `stamps`, when the caller has just read them, saves reading them again."""
+    stamp = (stamps or versions.stamps())[versions.ROLLUP]
     with _spans_lock:
         if stamp and stamp in _spans:
             return _spans[stamp]
-    bounds = AccountMonth.objects.aggregate(first=Min("month"), last=Max("month"))
+    bounds = with_lines().aggregate(first=Min("month"), last=Max("month"))
     span = DataSpan(bounds["first"], bounds["last"])
     if stamp:
         with _spans_lock:
             _spans.clear()
             _spans[stamp] = span
     return span
+
+
+def months_with_data(user, stamps: dict | None = None) -> list[date]:
+    """The months with sales on accounts `user` may see (every account for the portfolio
+    roles and for None, the command line), newest first: what the period pickers offer.
+    One query, remembered per state of the data and per what decides the user's scope (a
+    team change changes the value stamp), like `analysis_for`."""
+    stamps = stamps or versions.stamps()
+    key = (connection.alias, tuple(sorted(stamps.items())), access.scope_key(user))
+    cacheable = "" not in stamps.values()
+    with _spans_lock:
+        if cacheable and key in _visible:
+            _visible.move_to_end(key)
+            return _visible[key]
+    rows = with_lines()
+    if user is not None and not access.sees_every_account(user):
+        rows = rows.filter(account__in=Account.objects.restrict(user).order_by().values("pk"))
+    months = list(rows.order_by("-month").values_list("month", flat=True).distinct())
+    if cacheable:
+        with _spans_lock:
+            _visible[key] = months
+            while len(_visible) > KEEP_NARROWED:
+                _visible.popitem(last=False)
+    return months

@@ -83,6 +83,7 @@ def compute(period: Period, policy: Policy, stamps: dict | None = None) -> portf
         policy,
         currency=settings.KAM_CURRENCY,
         years=inputs.years,
+        data=inputs.data,
     )
     return portfolio.Computed(with_overrides(analysis), inputs.months, inputs.team)
 

@@ -20,11 +20,11 @@ from django.utils.translation import gettext as _
 from kam.accounts import access
 from kam.accounts.access import Action
 
-from . import charts, portfolio, services
+from . import charts, periods, portfolio, services
 from .config import PolicyError, policy_from_dict
 from .forms import WEIGHT_LABELS, WhatIfForm, period_form
 from .models import TierConfig
-from .portfolio import analysis_for, data_span
+from .portfolio import analysis_for
 
 
 def owner_names(rows: list[dict]) -> dict[int, str]:
@@ -40,12 +40,13 @@ def owner_names(rows: list[dict]) -> dict[int, str]:
 
 @login_required
 def dashboard(request):
-    span = data_span()
-    picker = period_form(request.GET)
+    picker = period_form(request.GET, request.user)
     period = picker.period()
     analysis = analysis_for(request.user, period)
+    comparison = analysis.comparison
     before = period.previous()
-    previous = analysis_for(request.user, before) if span.has_data_before(before.end) else None
+    # tier movements compare only with a period the data covers, as growth does
+    previous = analysis_for(request.user, before) if comparison.comparable else None
     figures = portfolio.derived(
         analysis,
         f"dashboard {get_language()}",
@@ -60,7 +61,10 @@ def dashboard(request):
         **figures,
         "picker": picker,
         "period": period,
+        "period_label": picker.label,
         "previous_period": before,
+        "previous_label": periods.label(before),
+        "growth_unknown": periods.growth_unknown(comparison),
         "whole_portfolio": access.sees_every_account(request.user),
     }
     return render(request, "value/dashboard.html", context)
@@ -113,7 +117,7 @@ def _starting_config(request, configs: list[TierConfig]) -> TierConfig | None:
 @access.requires(Action.STEER_VALUE)
 def whatif(request):
     """Change weights and thresholds, see who would move between tiers, then save."""
-    span = data_span()
+    years, default_year = _whatif_years(request.user)
     configs = list(TierConfig.objects.all())
     start = _starting_config(request, configs)
     try:
@@ -123,7 +127,7 @@ def whatif(request):
     saving = request.POST.get("action") == "save"
     summary = None
     if request.method == "POST":
-        form = WhatIfForm(request.POST, base=base, years=span.years, saving=saving, seen_of=start)
+        form = WhatIfForm(request.POST, base=base, years=years, saving=saving, seen_of=start)
         if form.is_valid():
             if saving:
                 saved = _save(request, form)
@@ -139,11 +143,11 @@ def whatif(request):
                     {name: str(label) for name, label in WEIGHT_LABELS.items()},
                 )
     else:
-        initial = WhatIfForm.initial_from(base, span.default_year)
+        initial = WhatIfForm.initial_from(base, default_year)
         form = WhatIfForm(
             initial=initial,
             base=base,
-            years=span.years,
+            years=years,
             seen_of=start,
             watched=services.config_watches(start),
         )
@@ -156,6 +160,16 @@ def whatif(request):
     }
     partial = request.headers.get("HX-Request") == "true"
     return render(request, "value/whatif_body.html" if partial else "value/whatif.html", context)
+
+
+def _whatif_years(user) -> tuple[list[int], int]:
+    """The years with sales the user may see, and the last full one (what-if weighs
+    tiers over whole years): the same months the period pickers offer."""
+    months = portfolio.months_with_data(user)
+    today = periods.today()
+    years = sorted({month.year for month in months}) or [today.year]
+    full = [year for year in years if year < today.year] or years
+    return years, full[-1]
 
 
 def _save(request, form: WhatIfForm):

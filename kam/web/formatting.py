@@ -59,3 +59,18 @@ def percent(value, places: int = 1) -> str:
     if value is None:
         return "–"
     return f"{_round(Decimal(str(value)) * 100, places)}%"
+
+
+MINUS = "\u2212"
+"""The minus sign (−), not the hyphen: a change reads −4.0%, as in print."""
+
+
+def signed_percent(value, places: int = 1) -> str:
+    """A change as a percentage with its sign: 0.123 → +12.3%, −0.04 → −4.0%, 0 → 0.0%.
+    None → "–" (unknown, never +0%)."""
+    if value is None:
+        return "–"
+    rounded = _round(Decimal(str(value)) * 100, places)
+    if rounded == 0:
+        return f"{abs(rounded)}%"
+    return f"{'+' if rounded > 0 else MINUS}{abs(rounded)}%"

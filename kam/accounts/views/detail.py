@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from urllib.parse import urlencode
 
 import polars as pl
 from django.contrib.auth.decorators import login_required
@@ -43,7 +42,7 @@ from kam.core.history import history_of
 from kam.people.models import Contact
 from kam.sales.choices import CostCategory
 from kam.sales.models import AccountMonth
-from kam.value import portfolio
+from kam.value import periods, portfolio
 from kam.value import services as value_services
 from kam.value.analytics.flags import FLAG_LABELS
 from kam.value.analytics.periods import Period, add_months
@@ -57,7 +56,7 @@ from kam.web.formatting import exact_amount, short_amount
 TREND_MONTHS = 36
 CONTACTS_SHOWN = 5
 
-MONEY, SHARE, COUNT, DAYS = "money", "share", "count", "days"
+MONEY, SHARE, COUNT, DAYS, CHANGE = "money", "share", "count", "days", "change"
 METRICS = (
     ("revenue", gettext_lazy("Revenue"), MONEY),
     ("cost", gettext_lazy("Cost of goods"), MONEY),
@@ -69,7 +68,7 @@ METRICS = (
     ("receivables", gettext_lazy("Receivables at period end"), MONEY),
     ("orders", gettext_lazy("Orders"), COUNT),
     ("active_months", gettext_lazy("Months with purchases"), COUNT),
-    ("growth", gettext_lazy("Growth on the previous period"), SHARE),
+    ("growth", gettext_lazy("Growth on the previous period"), CHANGE),
     ("return_rate", gettext_lazy("Return rate"), SHARE),
     ("cost_to_serve", gettext_lazy("Cost to serve"), MONEY),
     ("net_contribution", gettext_lazy("Net contribution"), MONEY),
@@ -93,7 +92,7 @@ def account_detail(request, pk):
 def account_chart(request, pk):
     """The monthly revenue and gross profit trend as data, for anyone who may see the page."""
     account = _visible_account(request.user, pk)
-    period = period_from(request.GET)
+    period = period_from(request.GET, request.user)
     months = trend(account, period)
     return JsonResponse(
         {
@@ -127,8 +126,8 @@ def _visible_account(user, pk, action: Action = Action.VIEW) -> Account:
     return access.get_account(user, pk, action, queryset)
 
 
-def period_from(params) -> Period:
-    return period_form(params).period()
+def period_from(params, user) -> Period:
+    return period_form(params, user).period()
 
 
 @dataclass
@@ -159,7 +158,7 @@ def trend(account: Account, period: Period) -> list[TrendMonth]:
 def _render(request, account: Account, bound: dict | None = None, status: int = 200):
     """The whole page; `bound` replaces the empty edit forms with ones that failed."""
     user = request.user
-    picker = period_form(request.GET)
+    picker = period_form(request.GET, user)
     period = picker.period()
     team = list(account.team.select_related("user").order_by("role", "user__username"))
     team_ids = {member.user_id for member in team}
@@ -181,7 +180,7 @@ def _render(request, account: Account, bound: dict | None = None, status: int = 
         "account": account,
         "period": period,
         "picker": picker,
-        "query": _query(request),
+        "query": _query(request, picker),
         "tier": _tier(account, analysis),
         "tier_history": [c for c in changes if c.field in ("tier", "computed_tier")],
         "team": team,
@@ -199,10 +198,14 @@ def _render(request, account: Account, bound: dict | None = None, status: int = 
     return render(request, "accounts/detail.html", context, status=status)
 
 
-def _query(request) -> str:
+def _query(request, picker=None) -> str:
     """The period part of the address, kept on links, form actions and redirects."""
-    kept = {k: request.GET[k] for k in ("year", "quarter") if request.GET.get(k)}
-    return f"?{urlencode(kept)}" if kept else ""
+    if picker is not None:
+        query = picker.query
+    else:  # after a change: keep the period the address named, no picker needed
+        period = periods.from_query(request.GET)
+        query = periods.query_string(period) if period else ""
+    return f"?{query}" if query else ""
 
 
 def _forms(account: Account, *, may_edit: bool, may_team: bool) -> dict:
@@ -329,7 +332,13 @@ def _value(account: Account, analysis) -> dict:
     return {
         "has_sales": metrics is not None and bool(metrics.get("revenue") or metrics.get("orders")),
         "metrics": [
-            {"key": key, "label": label, "kind": kind, "value": (metrics or {}).get(key)}
+            {
+                "key": key,
+                "label": label,
+                "kind": kind,
+                "value": (metrics or {}).get(key),
+                "reason": _growth_reason(metrics, analysis) if key == "growth" else None,
+            }
             for key, label, kind in METRICS
         ],
         "flags": [
@@ -356,6 +365,17 @@ def _value(account: Account, analysis) -> dict:
     }
 
 
+def _growth_reason(metrics: dict | None, analysis) -> str | None:
+    """Why the account's growth is not shown: the data does not cover both periods, or
+    the account bought nothing in the previous one (a new account)."""
+    if metrics is not None and metrics.get("growth") is not None:
+        return None
+    reason = periods.growth_unknown(analysis.comparison)
+    if reason is None and metrics is not None and metrics.get("revenue"):
+        return periods.new_account_reason()
+    return reason
+
+
 # ---------------------------------------------------------------- charts
 
 
@@ -380,9 +400,9 @@ def _scaled(amount: Decimal, unit: Decimal) -> float:
     return round(float(amount / unit), 2)
 
 
-def _quarter_link(month: date) -> str:
-    """A month's bar opens the account on that month's quarter."""
-    query = urlencode({"year": month.year, "quarter": (month.month - 1) // 3 + 1})
+def _month_link(month: date) -> str:
+    """A month's bar opens the account on that month."""
+    query = periods.query_string(Period.month(month.year, month.month))
     return f"?{query}#value-tab"
 
 
@@ -401,7 +421,7 @@ def _trend_option(months: list[TrendMonth]) -> dict:
                 "name": _("Revenue"),
                 "type": "bar",
                 "data": [
-                    {"value": _scaled(m.revenue, unit), "link": _quarter_link(m.month)}
+                    {"value": _scaled(m.revenue, unit), "link": _month_link(m.month)}
                     for m in months
                 ],
             },

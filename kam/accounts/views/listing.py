@@ -9,7 +9,6 @@ so the number of queries does not grow with the rows shown or the data's size.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 import polars as pl
 from django.contrib.auth import get_user_model
@@ -22,7 +21,7 @@ from kam.accounts import listing
 from kam.accounts.choices import RelationshipStage, SalesStage
 from kam.accounts.exports import accounts_xlsx
 from kam.accounts.models import Account, Region
-from kam.value import portfolio
+from kam.value import periods, portfolio
 from kam.value.analytics.analysis import Analysis
 from kam.value.analytics.flags import FLAG_KINDS, FLAG_LABELS
 from kam.value.analytics.periods import Period
@@ -42,16 +41,13 @@ class Selection:
     period: Period
     filters: listing.Filters
     accounts: listing.AccountList
+    growth_unknown: str | None = None
+    """Why no account has a growth figure for the period (see kam.value.periods)."""
 
     @property
     def period_query(self) -> str:
-        """year= (and quarter=) when not the default, for every link of the page."""
-        if not self.picker.is_valid():
-            return ""
-        year, quarter = self.picker.cleaned_data["year"], self.picker.cleaned_data["quarter"]
-        if quarter:
-            return urlencode({"year": year, "quarter": quarter})
-        return "" if year == self.picker.default_year else urlencode({"year": year})
+        """The period part of every link of the page (empty for the default period)."""
+        return self.picker.query
 
 
 def account_list_of(analysis: Analysis) -> listing.AccountList:
@@ -65,11 +61,13 @@ def _build(analysis: Analysis) -> listing.AccountList:
 
 
 def _select(request) -> Selection:
-    picker = period_form(request.GET)
+    picker = period_form(request.GET, request.user)
     period = picker.period()
     analysis = analysis_for(request.user, period)
     accounts = account_list_of(analysis)
-    return Selection(picker, period, listing.Filters.from_params(request.GET), accounts)
+    filters = listing.Filters.from_params(request.GET)
+    unknown = periods.growth_unknown(analysis.comparison)
+    return Selection(picker, period, filters, accounts, unknown)
 
 
 def _names(accounts: listing.AccountList, rows: pl.DataFrame, group: int | None) -> listing.Names:
@@ -139,7 +137,8 @@ def account_list(request):
         "filters": filters,
         "picker": chosen.picker,
         "period": chosen.period,
-        "period_label": _period_label(chosen.period),
+        "period_label": chosen.picker.label,
+        "growth_unknown": chosen.growth_unknown or periods.new_account_reason(),
         "year_query": chosen.period_query,
         "group_name": names.accounts.get(filters.group) if filters.group else None,
         "visible_count": len(chosen.accounts),
@@ -185,15 +184,8 @@ def account_export(request):
     selected = chosen.accounts.frame(chosen.filters)
     names = _names(chosen.accounts, selected, chosen.filters.group)
     rows = listing.display_rows(selected, names, chosen.accounts.flags)
-    label = _period_label(chosen.period)
-    sheet = _("Accounts %(year)s") % {"year": label}
+    sheet = _("Accounts %(year)s") % {"year": periods.file_label(chosen.period)}
     response = HttpResponse(accounts_xlsx(rows, listing.COLUMNS, sheet=sheet), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="accounts-{label}.xlsx"'
+    filename = f"accounts-{periods.file_label(chosen.period)}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def _period_label(period: Period) -> str:
-    """2025, or 2025-Q2 for a quarter."""
-    if period.is_calendar_year:
-        return str(period.start.year)
-    return f"{period.start.year}-Q{(period.start.month - 1) // 3 + 1}"

@@ -12,9 +12,9 @@ import polars as pl
 
 from . import frames
 from .flags import Flag, flag_accounts
-from .metrics import account_metrics, rank_by
+from .metrics import account_metrics, data_months, rank_by
 from .pareto import Health, Pareto, health_by_year, pareto, portfolio_health
-from .periods import Period
+from .periods import Comparison, Period
 from .pnl import TeamPnl, account_pnl, costs_by_category, team_pnl
 from .policy import Policy
 from .scorecard import potential_scores, scorecard
@@ -64,6 +64,8 @@ class Analysis:
     health_by_year: pl.DataFrame
     pnl: pl.DataFrame
     team_pnl: TeamPnl
+    comparison: Comparison | None = None
+    """The period before and whether the data covers both (growth's null reason)."""
 
 
 def analyze(
@@ -77,15 +79,19 @@ def analyze(
     *,
     currency: str = "CNY",
     years: pl.DataFrame | None = None,
+    data: Period | None = None,
 ) -> Analysis:
     """Metrics, rankings, scores, flags, tiers, scorecard, Pareto, health and P&L for
     `period`. Health by year covers every year in `months` up to the period end. `years`,
-    the same months by year (`frames.years_of`), saves summing them twice."""
+    the same months by year (`frames.years_of`), saves summing them twice. `data`, the
+    first to the last month of the company's sales, decides whether growth is known
+    (`Comparison`); by default the span of `months`."""
     policy = policy or Policy()
+    data = data or data_months(months)
     costs = frames.empty(frames.COSTS) if costs is None else costs
     accounts = frames.empty(frames.ACCOUNTS) if accounts is None else accounts
     years = frames.years_up_to(months, period.end, years)
-    metrics = account_metrics(months, costs, period, policy, years=years)
+    metrics = account_metrics(months, costs, period, policy, years=years, data=data)
     scores = value_scores(metrics, policy)
     potentials = potential_scores(potential, policy)
     flags = flag_accounts(metrics, months, period, policy, years=years)
@@ -109,6 +115,7 @@ def analyze(
         health_by_year=health_by_year(years, policy),
         pnl=pnl,
         team_pnl=team_pnl(pnl, team),
+        comparison=Comparison.of(period, data),
     )
 
 
@@ -158,6 +165,8 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
             "receivables": _money(row["receivables"]),
             "financing_cost": _money(row["financing_cost"]),
             "gross_margin": row["gross_margin"],
+            "revenue_prev": _money(row["revenue_prev"]),
+            "growth": row["growth"],
             "score": row["score"],
             "tier": None if row["tier"] is None else str(row["tier"]),
             "tier_set_by_hand": bool(row["tier_set_by_hand"]),
@@ -165,10 +174,17 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
         }
         rows.append(entry)
     health = analysis.health
+    comparison = analysis.comparison or Comparison.of(analysis.period, None)
     return {
         "period": {
             "from": analysis.period.start.isoformat(),
             "to": analysis.period.end.isoformat(),
+            "kind": analysis.period.kind,
+            "previous": {
+                "from": comparison.previous.start.isoformat(),
+                "to": comparison.previous.end.isoformat(),
+            },
+            "growth_unknown_reason": comparison.reason,
         },
         "currency": analysis.currency,
         "accounts": rows,

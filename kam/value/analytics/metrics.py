@@ -14,7 +14,7 @@ import polars as pl
 
 from . import frames
 from .frames import MONEY
-from .periods import Period
+from .periods import Comparison, Period
 from .policy import Policy
 
 SUMMED = (
@@ -113,6 +113,7 @@ def account_metrics(
     policy: Policy | None = None,
     *,
     years: pl.DataFrame | None = None,
+    data: Period | None = None,
 ) -> pl.DataFrame:
     """One row per account with activity in `period` or the one before, an open
     receivable at the period's end, or cost to serve in the period.
@@ -125,9 +126,13 @@ def account_metrics(
     overstated by that much: the column says so rather than guess a cost); cash_collected =
     money received in the period, whatever month the goods were ordered; days_to_pay =
     Σ days × amount ÷ Σ amount paid for the period's orders; active_months = months with
-    revenue ≠ 0 or an order; growth = revenue ÷ revenue_prev − 1; annualised_revenue and
-    orders_per_year divide by period.years, so tiers and flags read the same on a quarter
-    as on a year.
+    revenue ≠ 0 or an order; growth = revenue ÷ revenue_prev − 1, where revenue_prev is the
+    revenue of the previous period (`Period.previous`). Both are null when the data does
+    not cover the two periods (`data`, the first to the last month with any sales,
+    default the months given: see `Comparison`), and growth is null for an account with
+    no revenue in the previous period (a new account has nothing to grow from).
+    annualised_revenue and orders_per_year divide by period.years, so tiers and flags
+    read the same on a quarter as on a year.
 
     receivables = Σ tracked revenue − Σ collected over all months up to the period end,
     never below 0: revenue from exports without payment columns is not taken as owed, and
@@ -165,7 +170,9 @@ def account_metrics(
         | pl.col("_in_costs").is_not_null()
         | (pl.col("_closing") > 0)
     )
+    comparable = Comparison.of(period, data or data_months(months)).comparable
     plan = joined.filter(active).pipe(_fill_zeros).pipe(_derive, period, policy)
+    plan = plan.pipe(_growth, comparable)
     return plan.select(METRIC_COLUMNS).sort("account_id").collect()
 
 
@@ -296,6 +303,28 @@ def _derive(lf: pl.LazyFrame, period: Period, policy: Policy) -> pl.LazyFrame:
         net_contribution=pl.col("gross_profit")
         - pl.col("cost_to_serve")
         - pl.col("financing_cost"),
+    )
+
+
+def data_months(months: pl.DataFrame) -> Period | None:
+    """The first to the last month of `months` with an order line (or revenue, or an
+    order), the span its data covers (None without any): a month that only collected
+    cash for earlier orders is no month of sales data."""
+    sold = (pl.col("lines") > 0) | (pl.col("orders") > 0) | (pl.col("revenue") != 0)
+    month = pl.col("month").filter(sold)
+    bounds = months.select(first=month.min(), last=month.max()).row(0, named=True)
+    if bounds["first"] is None:
+        return None
+    return Period.between(bounds["first"], bounds["last"])
+
+
+def _growth(lf: pl.LazyFrame, comparable: bool) -> pl.LazyFrame:
+    """Previous revenue and growth unknown (null) when the data does not cover both
+    periods, rather than growth against a previous period of one month."""
+    if comparable:
+        return lf
+    return lf.with_columns(
+        revenue_prev=pl.lit(None, dtype=MONEY), growth=pl.lit(None, dtype=pl.Float64)
     )
 
 

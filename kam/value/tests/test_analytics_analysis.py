@@ -72,7 +72,8 @@ def test_flagged_accounts_are_capped(analysis):
 def test_json_shape(analysis):
     data = to_json(analysis)
     json.dumps(data, ensure_ascii=False)  # serialisable as it is
-    assert data["period"] == {"from": "2025-01-01", "to": "2025-12-31"}
+    assert (data["period"]["from"], data["period"]["to"]) == ("2025-01-01", "2025-12-31")
+    assert data["period"]["previous"] == {"from": "2024-01-01", "to": "2024-12-31"}
     assert data["currency"] == "CNY"
     assert set(data["pareto"]) == {"top20_revenue_share", "top20_profit_share"}
     assert {"top10_revenue_share", "meets_minimum"} <= set(data["health"])

@@ -55,12 +55,11 @@ def as_json(option: dict) -> dict:
 def test_list_links_carry_the_period():
     assert query(charts.list_link(Period.year(2025), tier="gold")) == {
         "tier": ["gold"],
-        "year": ["2025"],
+        "period": ["2025"],
     }
     assert query(charts.list_link(Period.quarter(2025, 2), flag="squeezer")) == {
         "flag": ["squeezer"],
-        "year": ["2025"],
-        "quarter": ["2"],
+        "period": ["2025-Q2"],
     }
 
 
@@ -83,7 +82,7 @@ def test_tier_summary_counts_every_account_once_diamond_first(analysis):
     assert rows[4]["revenue_share"] is None and query(rows[4]["link"])["bought"] == ["no"]
     assert sum(r["revenue"] for r in rows) == analysis.metrics["revenue"].sum()
     assert sum(r["revenue_share"] or 0 for r in rows) == pytest.approx(1.0)
-    assert query(rows[0]["link"]) == {"tier": ["diamond"], "year": ["2025"]}
+    assert query(rows[0]["link"]) == {"tier": ["diamond"], "period": ["2025"]}
 
 
 def test_pyramid_bands_link_to_their_tier(analysis):
@@ -113,7 +112,7 @@ def test_pareto_marks_the_top_share_on_both_curves(analysis):
     )
     assert revenue["data"][0] == [0.0, 0.0]
     assert revenue["data"][-1][0] == 100.0
-    assert query(revenue["link"]) == {"sort": ["-revenue"], "year": ["2025"]}
+    assert query(revenue["link"]) == {"sort": ["-revenue"], "period": ["2025"]}
 
 
 def test_gauge_splits_red_and_green_at_the_minimum(analysis):
@@ -136,7 +135,7 @@ def test_trend_has_a_point_per_year_linking_to_that_year(analysis):
     points = option["series"][0]["data"]
     shares = analysis.health_by_year["top10_revenue_share"].to_list()
     assert [p["value"] for p in points] == [round(s * 100, 1) for s in shares]
-    assert [query(p["link"])["year"] for p in points] == [["2023"], ["2024"], ["2025"]]
+    assert [query(p["link"])["period"] for p in points] == [["2023"], ["2024"], ["2025"]]
     assert option["series"][0]["markLine"]["data"] == [{"yAxis": 50.0}]
 
 
@@ -199,7 +198,7 @@ def test_false_key_accounts_carry_their_evidence(analysis):
     assert by_id[4]["capped"] and by_id[4]["uncapped_tier"] in ("diamond", "gold")
     kinds = {k["kind"]: k for k in found.kinds}
     assert kinds[GROUP_BUY]["accounts"] == 1
-    assert query(kinds[GROUP_BUY]["link"]) == {"flag": [GROUP_BUY], "year": ["2025"]}
+    assert query(kinds[GROUP_BUY]["link"]) == {"flag": [GROUP_BUY], "period": ["2025"]}
 
 
 def test_false_key_accounts_are_limited(analysis):

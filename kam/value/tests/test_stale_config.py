@@ -6,10 +6,9 @@ import pytest
 from django.test import Client
 
 from kam.core.history import history_of
-from kam.value import services
+from kam.value import periods, services
 from kam.value.analytics.policy import Policy
 from kam.value.models import TierConfig
-from kam.value.portfolio import data_span
 from kam.value.tests.test_views import settings_form
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +26,7 @@ def opened(user, config=None) -> tuple[Client, str]:
 
 
 def save(client, seen, config=None, **changes):
-    data = settings_form(action="save", seen=seen, year=str(data_span().default_year), **changes)
+    data = settings_form(action="save", seen=seen, year=str(periods.today().year), **changes)
     if config is not None:
         data["config"] = str(config.pk)
     return client.post("/what-if/", data)

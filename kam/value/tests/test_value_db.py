@@ -208,9 +208,16 @@ def test_cli_json_has_the_documented_shape(ledger, tmp_path, capsys):
     out = tmp_path / "analysis.json"
     call_command("analyze", "--year", "2025", "--format", "json", "--output", str(out))
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["period"] == {"from": "2025-01-01", "to": "2025-12-31"}
+    assert data["period"] == {
+        "from": "2025-01-01",
+        "to": "2025-12-31",
+        "kind": "year",
+        "previous": {"from": "2024-01-01", "to": "2024-12-31"},
+        "growth_unknown_reason": "previous_not_covered",  # the ledger starts in 2025
+    }
     assert data["currency"] == "CNY"
     first = data["accounts"][0]
+    assert first["growth"] is None and first["revenue_prev"] is None
     assert set(first) >= ACCOUNT_KEYS
     assert first["revenue"] == "1200000.00"
     assert first["tier"] in ("diamond", "gold", "strategic", "ordinary")

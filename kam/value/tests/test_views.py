@@ -11,7 +11,7 @@ from kam.accounts.models import Account
 from kam.core.models import FieldChange
 from kam.sales.models import AccountMonth
 from kam.sales.services import import_orders
-from kam.value import charts, services
+from kam.value import charts, periods, services
 from kam.value.analytics.periods import Period
 from kam.value.analytics.policy import Policy
 from kam.value.config import policy_from_dict
@@ -109,13 +109,13 @@ def test_figures_link_to_the_accounts_behind_them(ledger, client):
     response = client.get("/dashboard/")
     html = response.content.decode()
     for tier in ("diamond", "gold", "strategic", "ordinary"):
-        assert f'href="/customers/?tier={tier}&amp;year=2025"' in html
-    assert 'href="/customers/?sort=-net_contribution&amp;year=2025"' in html
+        assert f'href="/customers/?tier={tier}&amp;period=2025"' in html
+    assert 'href="/customers/?sort=-net_contribution&amp;period=2025"' in html
     assert f'href="/customers/{ledger.east_account.pk}/"' in html
     pyramid = response.context["pyramid"]["series"][0]["data"]
-    assert pyramid[0]["link"] == "/customers/?tier=diamond&year=2025"
+    assert pyramid[0]["link"] == "/customers/?tier=diamond&period=2025"
     gauge = response.context["gauge"]["series"][0]["data"][0]
-    assert gauge["link"] == "/customers/?sort=-revenue&year=2025"
+    assert gauge["link"] == "/customers/?sort=-revenue&period=2025"
     # the charts' options are embedded for kam.js to draw
     assert '<script id="pyramid-data" type="application/json">' in html
 
@@ -135,7 +135,7 @@ def test_a_quarter_can_be_picked_and_links_keep_it(ledger, client):
     response = client.get("/dashboard/", {"year": 2025, "quarter": 2})
     assert response.context["period"] == Period.quarter(2025, 2)
     assert response.context["headline"].revenue == Decimal("465000")
-    assert "/customers/?tier=diamond&amp;year=2025&amp;quarter=2" in response.content.decode()
+    assert "/customers/?tier=diamond&amp;period=2025-Q2" in response.content.decode()
     assert response.context["previous_period"] == Period.quarter(2025, 1)
 
 
@@ -146,15 +146,24 @@ def test_an_unknown_year_falls_back_to_the_default(ledger, client):
     assert response.context["period"] == Period.year(2025)
 
 
-def test_the_default_year_is_the_last_whole_one(ledger, client, tmp_path):
+def test_the_default_is_this_year_to_date_once_the_data_reaches_it(
+    ledger, client, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(periods, "today", lambda: date(2026, 2, 15))
+    client.force_login(ledger.boss)
+    assert client.get("/dashboard/").context["period"] == Period.year(2025)  # no 2026 yet
     write_ledger(
         tmp_path / "january.csv", [("C-E001", "上海申华机械有限公司", date(2026, 1, 5), 1)]
     )
     import_orders(tmp_path / "january.csv")
-    client.force_login(ledger.boss)
     response = client.get("/dashboard/")
-    assert response.context["period"] == Period.year(2025)
-    assert 'value="2026"' in response.content.decode()  # still offered
+    period = response.context["period"]
+    # January 2026, the last month with data, compared with January 2025
+    assert (period.kind, period.start, period.end) == ("ytd", date(2026, 1, 1), date(2026, 1, 31))
+    assert response.context["previous_period"] == Period.month(2025, 1)
+    html = response.content.decode()
+    assert 'value="2025"' in html  # the years stay offered
+    assert 'value="ytd-2026-01"' in html
 
 
 def test_tier_movements_compare_with_the_previous_year(ledger, client):

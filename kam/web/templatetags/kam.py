@@ -29,3 +29,9 @@ def percent(value, places: int = 1) -> str:
 def tier_tag(tier, overridden=False, held=None):
     """{% tier_tag row.tier row.overridden row.held_tier %}: the one way a page shows a tier."""
     return tiers.tier_html(tier, bool(overridden), held)
+
+
+@register.filter
+def change(value, places: int = 1) -> str:
+    """A change with its sign: +12.3% / −4.0% (growth, movements)."""
+    return formatting.signed_percent(value, int(places))

@@ -5,48 +5,100 @@ import sys
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kam.accounts import access
 from kam.accounts.access import Action
-from kam.value import services
+from kam.value import charts, periods, portfolio, services
 from kam.value.analytics.analysis import to_json
 from kam.value.analytics.flags import FLAG_LABELS
-from kam.value.analytics.periods import Period
+from kam.value.analytics.periods import Period, default_period
 from kam.value.config import PolicyError, policy_from_dict
 from kam.value.exports import write_xlsx
 from kam.value.models import TierConfig
+from kam.web.formatting import signed_percent
 from kam.web.tiers import tier_text
 
 
 def _period(options) -> Period:
+    """The period the options name; the pages' default period when they name none."""
     try:
         if options["from"] or options["to"]:
             if not (options["from"] and options["to"]):
                 raise CommandError(_("Give both --from and --to."))
             return Period.between(
-                date.fromisoformat(options["from"]), date.fromisoformat(options["to"])
+                periods.parse_month(options["from"]), periods.parse_month(options["to"])
             )
+        if options["month"]:
+            return Period.month(*_year_month(options["month"]))
         if options["quarter"]:
             year, quarter = options["quarter"].upper().split("-Q")
             return Period.quarter(int(year), int(quarter))
-        year = options["year"] or timezone.localdate().year - 1
-        return Period.year(year)
+        if options["year"]:
+            return Period.year(options["year"])
+        if options["ytd"]:
+            return Period.year_to_date(_last_month(options["ytd"]))
+        if options["rolling"]:
+            return Period.rolling(_last_month(options["rolling"]))
+        return _default_period()
     except ValueError as error:
         raise CommandError(
             _("Not a period kam understands: %(error)s") % {"error": error}
         ) from None
 
 
+def _year_month(text: str) -> tuple[int, int]:
+    month = periods.parse_month(text)
+    return month.year, month.month
+
+
+LATEST = "latest"
+"""--ytd and --rolling without a month: up to the last month with data (not past today)."""
+
+
+def _last_month(text: str) -> date:
+    if text != LATEST:
+        return periods.parse_month(text)
+    data = portfolio.data_span().period
+    today = periods.today()
+    return min(data.last_month, today) if data else today
+
+
+def _default_period() -> Period:
+    """This year to date when the data reaches into this year, else the last full year."""
+    data = portfolio.data_span().period
+    return default_period(portfolio.months_with_data(None), data, periods.today())
+
+
 class Command(BaseCommand):
     help = "Analyse account value for a period: metrics, tiers, 80/20, health, false key accounts."
 
     def add_arguments(self, parser):
-        parser.add_argument("--year", type=int, help="a calendar year (default: last year)")
+        parser.add_argument(
+            "--year",
+            type=int,
+            help="a calendar year (default: this year to date when the data reaches into "
+            "it, else the last full year)",
+        )
         parser.add_argument("--quarter", help="e.g. 2025-Q3")
-        parser.add_argument("--from", dest="from", help="first day, YYYY-MM-DD (whole months)")
-        parser.add_argument("--to", help="last day, YYYY-MM-DD (whole months)")
+        parser.add_argument("--month", help="one month, YYYY-MM")
+        parser.add_argument(
+            "--ytd",
+            nargs="?",
+            const=LATEST,
+            metavar="YYYY-MM",
+            help="the year to date: January to this month (default: the last month with data)",
+        )
+        parser.add_argument(
+            "--rolling",
+            nargs="?",
+            const=LATEST,
+            metavar="YYYY-MM",
+            help="the 12 months ending with this month (default: the last month with data)",
+        )
+        parser.add_argument("--from", dest="from", help="first month, YYYY-MM (whole months)")
+        parser.add_argument("--to", help="last month, YYYY-MM (whole months)")
         parser.add_argument("--format", choices=["table", "json", "xlsx"], default="table")
         parser.add_argument("--output", help="file to write (required for xlsx)")
         parser.add_argument("--config", help="name of a saved tier configuration")
@@ -100,6 +152,23 @@ class Command(BaseCommand):
         else:
             sys.stdout.write(text + "\n")
 
+    def _growth_line(self, analysis) -> str:
+        """Growth of the whole portfolio on the previous period, or why it is unknown."""
+        previous = periods.label(analysis.period.previous())
+        growth = charts.headline(analysis).growth
+        if growth is None:
+            reason = periods.growth_unknown(analysis.comparison) or _(
+                "no sales in the previous period"
+            )
+            return _("Growth on %(previous)s: unknown (%(reason)s)") % {
+                "previous": previous,
+                "reason": reason,
+            }
+        return _("Growth on %(previous)s: %(change)s") % {
+            "previous": previous,
+            "change": signed_percent(growth),
+        }
+
     def _table(self, analysis, top: int) -> str:
         data = to_json(analysis)
         lines = [
@@ -109,6 +178,7 @@ class Command(BaseCommand):
                 "end": analysis.period.end,
                 "currency": analysis.currency,
             },
+            self._growth_line(analysis),
             _("Top 20%% of accounts: %(revenue).1f%% of revenue, %(profit).1f%% of gross profit")
             % {
                 "revenue": 100 * (data["pareto"]["top20_revenue_share"] or 0),
