@@ -589,7 +589,10 @@ def test_the_import_button_is_disabled_while_the_check_refuses(boss_client):
 
 def test_refused_attempts_are_listed_with_their_report(boss_client, director, client):
     job = upload(boss_client, csv_file([*GOOD[:2], BAD_AMOUNT], name="march.csv"))
-    run(boss_client, job)  # posted anyway: the importer refuses and keeps the report
+    fragment = run(boss_client, job)  # posted anyway: the importer refuses, keeps the report
+    result = section(fragment, "import-result")
+    assert reverse("sales:import-problems", args=[job.pk, "xlsx"]) in result
+    assert "1 × " in result  # the kinds of problem, counted
     client.force_login(director)
     listing = client.get(reverse("sales:import")).content.decode()
     refused = section(listing, "refused-imports")
