@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from .importing.columns import FIELDS, MappingError, detect_mapping
 from .importing.parsing import infer_date_order
 from .importing.readers import EXCEL_SUFFIXES, TEXT_SUFFIXES, ImportFileError
-from .importing.report import ImportRejected, Problem
+from .importing.report import ImportRejected, Problem, in_file_order
 from .models import ImportBatch, ImportJob, ImportJobState
 from .services import OrderCheck, check_orders, import_orders
 
@@ -299,7 +299,7 @@ def _inspect(job: ImportJob) -> Inspection:
     if "order_date" in check.mapping:
         column = table.frame.get_column(check.mapping["order_date"])
         found.detected_date_order = infer_date_order(column.unique())
-    found.problems = check.problems
+    found.problems = in_file_order(check.problems)
     found.total_problems = check.total_problems
     if check.prepared is None:
         _raw_preview(found, table.frame)

@@ -123,11 +123,16 @@ class Problem:
         return self.reason_for(PAGE)
 
 
+def in_file_order(problems: list[Problem]) -> list[Problem]:
+    """Whole-file problems first, then by row and column, as a reader goes through the file."""
+    return sorted(problems, key=lambda p: (p.row or 0, p.column))
+
+
 class ImportRejected(Exception):
     """Raised when a file has rows kam cannot use; nothing has been written."""
 
     def __init__(self, problems: list[Problem], *, total_problems: int | None = None):
-        self.problems = sorted(problems, key=lambda p: (p.row or 0, p.column))
+        self.problems = in_file_order(problems)
         self.total_problems = total_problems if total_problems is not None else len(problems)
         super().__init__(self.headline())
 
@@ -175,7 +180,7 @@ def report_table(problems: list[Problem], total: int, wording: str = CLI) -> lis
     table = [[_("Row"), _("Column"), _("Value"), _("Reason")]]
     table += [
         [p.row if p.row is not None else "", p.column, p.value, p.reason_for(wording)]
-        for p in problems
+        for p in in_file_order(problems)
     ]
     if total > len(problems):
         table.append(["", "", "", _("… and %(count)s more.") % {"count": total - len(problems)}])
