@@ -61,10 +61,8 @@ class MappingForm(forms.Form):
     source = forms.CharField(
         label=_("Source"),
         max_length=64,
-        help_text=_(
-            "The system the file comes from. Lines are matched by source, order number and "
-            "line number, so give every export of one system the same source."
-        ),
+        required=False,  # the check runs without it; the import waits for it
+        widget=forms.TextInput(attrs={"list": "known-sources", "autocomplete": "off"}),
     )
     date_order = forms.ChoiceField(label=_("Date order"), required=False)
     date_format = forms.CharField(
@@ -93,6 +91,9 @@ class MappingForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
+        self.suggested_source = web_import.suggest_source(job.file_name)
+        self.known_sources = web_import.known_sources()
+        self.fields["source"].help_text = self._source_help()
         self.fields["date_format"].help_text = gettext(
             "Only for dates kam cannot read by itself, e.g. %(example)s"
         ) % {"example": "%d.%m.%Y"}
@@ -133,6 +134,22 @@ class MappingForm(forms.Form):
             ]
         else:
             del self.fields["sheet"]
+
+    def _source_help(self) -> str:
+        text = gettext(
+            "The system the file comes from. Lines are matched by source, order number and "
+            "line number: give every export of one system the same source, and another "
+            "system another. Suggested from the file name: %(suggestion)s."
+        ) % {"suggestion": self.suggested_source}
+        if self.known_sources:
+            text += " " + gettext("Sources imported before: %(sources)s.") % {
+                "sources": ", ".join(self.known_sources)
+            }
+        return text
+
+    def source_choices(self) -> list[str]:
+        """What the source field offers as you type: the suggestion, then earlier sources."""
+        return list(dict.fromkeys([self.suggested_source, *self.known_sources]))
 
     def column_rows(self) -> list[dict]:
         """Per column of the file: its select, an example value, and whether it was changed."""
@@ -178,7 +195,7 @@ class MappingForm(forms.Form):
     def options(self) -> dict:
         data = self.cleaned_data
         options = {
-            "source": data["source"].strip(),
+            "source": (data.get("source") or "").strip(),
             "date_order": data.get("date_order") or "",
             "date_format": (data.get("date_format") or "").strip(),
             "skip_unidentified": bool(data.get("skip_unidentified")),

@@ -3,6 +3,7 @@
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
@@ -13,7 +14,14 @@ from kam.core import versions
 
 from .importing import writer
 from .importing.columns import ColumnMapping, detect_mapping
-from .importing.pipeline import Options, Prepared, prepare
+from .importing.pipeline import (
+    LIMITS,
+    Options,
+    Prepared,
+    limit_text,
+    prepare,
+    reported_column,
+)
 from .importing.readers import RawTable, read_table
 from .importing.report import ImportRejected, Problem
 from .models import ImportBatch
@@ -90,10 +98,30 @@ def import_orders(
                 raise _DryRun
     except _DryRun:
         result.batch_id = None
+    except writer.MonthTooLarge as over:
+        problems = _month_problems(over, check.mapping)
+        raise ImportRejected(problems) from None
     result.seconds = round(time.perf_counter() - started, 3)
     if not dry_run:
         ImportBatch.objects.filter(pk=result.batch_id).update(seconds=result.seconds)
     return result
+
+
+def _month_problems(over: "writer.MonthTooLarge", mapping) -> list[Problem]:
+    """The rows whose account-month, with the lines already stored, exceeds the limit."""
+    problems = []
+    for row, name, value, customer, month, total in over.rows:
+        params = {
+            "customer": customer,
+            "month": month,
+            "total": f"{Decimal(str(total)):,.2f}",
+            "max": limit_text(LIMITS[name]),
+        }
+        column = reported_column(name, mapping) or name
+        problems.append(
+            Problem(row, column, value or "", "month_too_large", tuple(sorted(params.items())))
+        )
+    return problems
 
 
 def _write(lines: pl.DataFrame, path: Path, source, user, result: ImportResult, progress) -> None:

@@ -18,7 +18,7 @@ from kam.accounts.access import Action
 
 from . import web_import
 from .forms import MappingForm, UploadForm
-from .importing.report import ImportRejected, report_csv, report_xlsx
+from .importing.report import PAGE, ImportRejected, report_csv, report_xlsx
 from .models import ImportBatch, ImportJob, ImportJobState
 
 RECENT_IMPORTS = 20
@@ -54,7 +54,18 @@ def import_page(request):
 
 
 def _recent_imports() -> dict:
-    return {"batches": ImportBatch.objects.select_related("imported_by")[:RECENT_IMPORTS]}
+    """The imports that wrote, and the attempts the importer refused, each with its report."""
+    refused = ImportJob.objects.filter(state=ImportJobState.REJECTED).defer(
+        "problems",
+        "result",
+        "mapping",  # a refusal keeps every bad row; the list needs none
+    )
+    return {
+        "batches": ImportBatch.objects.select_related("imported_by")[:RECENT_IMPORTS],
+        "refused_jobs": refused.select_related("uploaded_by").order_by("-finished_at")[
+            :RECENT_IMPORTS
+        ],
+    }
 
 
 @importer_required
@@ -78,6 +89,7 @@ def job_page(request, pk: int):
         "form": form,
         "inspection": inspection,
         "status": web_import.status(job),
+        "blocked": web_import.blocked_reason(job, inspection),
         **_finished_context(job),
         **_recent_imports(),
     }
@@ -94,6 +106,7 @@ def _finished_context(job: ImportJob) -> dict:
     return {
         "rejected_headline": rejected.headline(),
         "rejected_problems": rejected.problems[: web_import.PROBLEMS_SHOWN],
+        "rejected_summary": web_import.problem_summary(problems),
         "rejected_hidden": job.total_problems - min(len(problems), web_import.PROBLEMS_SHOWN),
     }
 
@@ -105,7 +118,7 @@ def run_import(request, pk: int):
     busy = ""
     try:
         job = web_import.start_import(job)
-    except web_import.ImportBusy as error:
+    except (web_import.ImportBusy, web_import.ImportNotReady) as error:
         busy = str(error)
     if not request.headers.get("HX-Request"):
         if busy:
@@ -121,10 +134,14 @@ def import_status(request, pk: int):
 
 
 def _status_fragment(request, job: ImportJob, *, busy: str = ""):
+    waiting = job.state in (ImportJobState.NEW, ImportJobState.FAILED)
+    inspection = web_import.inspect(job) if waiting else None  # cached: the page's own check
     context = {
         "job": job,
         "status": web_import.status(job),
         "busy": busy,
+        "inspection": inspection,
+        "blocked": web_import.blocked_reason(job, inspection) if waiting else "",
         **_finished_context(job),
     }
     return render(request, "sales/_import_status.html", context)
@@ -133,10 +150,16 @@ def _status_fragment(request, job: ImportJob, *, busy: str = ""):
 @importer_required
 @require_GET
 def problem_report(request, pk: int, kind: str):
-    """The full list of problems of the file as it is mapped now, as CSV or Excel."""
+    """Every problem of the file as it is mapped now, as CSV or Excel, in the page's words.
+
+    A refused attempt's report is open to every importer, as the list of refused attempts
+    beside the recent imports is; a file still being prepared only to whoever uploaded it.
+    """
     if kind not in REPORT_TYPES:
         raise Http404
-    job = _own_job(request, pk)
+    job = get_object_or_404(ImportJob, pk=pk)
+    if job.state != ImportJobState.REJECTED and job.uploaded_by_id != request.user.pk:
+        raise Http404
     if job.state == ImportJobState.REJECTED:
         problems = web_import.problems_from_json(job.problems)
         total = job.total_problems
@@ -144,7 +167,7 @@ def problem_report(request, pk: int, kind: str):
         inspection = web_import.inspect(job)
         problems, total = inspection.problems, inspection.total_problems
     write = report_csv if kind == "csv" else report_xlsx
-    response = HttpResponse(write(problems, total), content_type=REPORT_TYPES[kind])
+    response = HttpResponse(write(problems, total, PAGE), content_type=REPORT_TYPES[kind])
     name = f"{Path(job.file_name).stem}-{_('problems')}.{kind}"
     response["Content-Disposition"] = content_disposition_header(True, name)
     return response

@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from .importing.columns import FIELDS, MappingError, detect_mapping
 from .importing.parsing import infer_date_order
 from .importing.readers import EXCEL_SUFFIXES, TEXT_SUFFIXES, ImportFileError
-from .importing.report import ImportRejected, Problem
+from .importing.report import ImportRejected, Problem, in_file_order
 from .models import ImportBatch, ImportJob, ImportJobState
 from .services import OrderCheck, check_orders, import_orders
 
@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 UPLOAD_SUFFIXES = TEXT_SUFFIXES | EXCEL_SUFFIXES
 DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 PREVIEW_ROWS = 20
-PROBLEMS_SHOWN = 1000
+PROBLEMS_SHOWN = 100  # on the page; the downloadable report lists every one
 INSPECTION_CACHE_SECONDS = 600
 # Beyond this a queued or running import is taken to have died with its server process
 # (its transaction rolled back); real imports of millions of lines take minutes.
@@ -58,6 +58,10 @@ class UploadError(Exception):
 
 class ImportBusy(Exception):
     """Another import is queued or running: on SQLite the second would only wait, then fail."""
+
+
+class ImportNotReady(Exception):
+    """The page's own choices are incomplete (no source yet): nothing was started."""
 
 
 # --- uploads --------------------------------------------------------------------------------
@@ -115,7 +119,7 @@ def save_upload(uploaded, user) -> ImportJob:
         file_name=name,
         stored_as=f"{folder.name}/{name}",
         size=path.stat().st_size,
-        source=default_source(),
+        source="",  # chosen on the page: lines are keyed by source, order and line number
     )
 
 
@@ -128,9 +132,18 @@ def discard_upload(job: ImportJob) -> None:
         path.parent.rmdir()
 
 
-def default_source() -> str:
-    """The source of the last import, since most companies import from one ERP."""
-    return ImportBatch.objects.values_list("source", flat=True).first() or "erp"
+def suggest_source(file_name: str) -> str:
+    """A source named after the file ("sap_orders_2024-03.csv" → "sap-orders"), offered, not
+    filled in: taking the previous import's source unseen would key two systems' order
+    numbers together, and one order "1001" would overwrite the other's."""
+    stem = Path(file_name).stem.lower()
+    words = [w for w in re.split(r"[\W_]+", stem) if w and not w.isdigit()]
+    return "-".join(words)[:64] or "erp"
+
+
+def known_sources() -> list[str]:
+    """Sources of earlier imports, to pick from when the file comes from one of them."""
+    return sorted(set(ImportBatch.objects.values_list("source", flat=True)))
 
 
 def stored_path(job: ImportJob) -> Path:
@@ -219,6 +232,11 @@ class Inspection:
         return not self.error and not self.total_problems
 
     @property
+    def rows_to_import(self) -> int:
+        """The rows an import would write: the file's data rows less those left out."""
+        return self.rows - self.rows_skipped
+
+    @property
     def codes(self) -> set[str]:
         return {p.code for p in self.problems}
 
@@ -234,29 +252,14 @@ class Inspection:
         return problem_summary(self.problems)
 
 
-def _hint(code: str) -> str:
-    """What to do about a kind of problem on this page (the reasons name the CLI's options)."""
-    if code == "ambiguous_date":
-        return _("Choose the date order in the options above.")
-    if code == "date":
-        return _("Give the date format in the options above, e.g. %(example)s.") % {
-            "example": "%d.%m.%Y"
-        }
-    if code == "missing_column":
-        return _("Assign a column of the file to this field above.")
-    if code == "no_customer":
-        return _("Or tick “Leave out rows without a customer” above.")
-    return ""
-
-
 def problem_summary(problems: list[Problem]) -> list[dict]:
-    """One line per kind of problem: how many, the reason, and what to do on this page."""
+    """One line per kind of problem: how many, and the reason in the page's own words."""
     rejected = ImportRejected(problems) if problems else None
     if rejected is None:
         return []
     examples = {p.code: p for p in reversed(rejected.problems)}
     return [
-        {"count": count, "reason": examples[code].reason, "hint": _hint(code)}
+        {"count": count, "reason": examples[code].page_reason}
         for code, count in rejected.counts().most_common()
     ]
 
@@ -296,7 +299,7 @@ def _inspect(job: ImportJob) -> Inspection:
     if "order_date" in check.mapping:
         column = table.frame.get_column(check.mapping["order_date"])
         found.detected_date_order = infer_date_order(column.unique())
-    found.problems = check.problems
+    found.problems = in_file_order(check.problems)
     found.total_problems = check.total_problems
     if check.prepared is None:
         _raw_preview(found, table.frame)
@@ -399,6 +402,28 @@ def problems_from_json(rows: list[list]) -> list[Problem]:
 # --- running --------------------------------------------------------------------------------
 
 
+def no_source_reason() -> str:
+    return _("Give the source (the system the file comes from) under “1. Columns and options”.")
+
+
+def blocked_reason(job: ImportJob, inspection: Inspection | None) -> str:
+    """Why the import button is disabled now, or "" when an import may start.
+
+    A file the check refuses would only be refused again by the import itself, so the
+    button says what to do instead of offering a run that writes nothing.
+    """
+    if inspection is not None and inspection.error:
+        return _("kam cannot read this file; see the message under “1. Columns and options”.")
+    if inspection is not None and not inspection.ready:
+        return _(
+            "The check found problems: correct them (see “3. Check”), and import when the "
+            "check passes. An import now would be refused and write nothing."
+        )
+    if not job.source:
+        return no_source_reason()
+    return ""
+
+
 def another_import_active(job: ImportJob) -> bool:
     expire_stale_jobs()
     active = [ImportJobState.QUEUED, ImportJobState.RUNNING]
@@ -427,6 +452,8 @@ def start_import(job: ImportJob, *, background: bool | None = None) -> ImportJob
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.is_active or job.state == ImportJobState.DONE:
             return job
+        if not job.source:
+            raise ImportNotReady(no_source_reason())
         if another_import_active(job):
             raise ImportBusy(_("Another import is running. Try again when it has finished."))
         _reset(job)

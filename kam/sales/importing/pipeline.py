@@ -5,15 +5,54 @@ checked in well under a second and the rules are tested without one.
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 import polars as pl
+
+from kam.sales.models import OrderLine
 
 from . import parsing
 from .report import Problem
 
 DECIMAL = pl.Decimal(38, 6)
-MONEY_LIMIT = 10**16  # DecimalField(max_digits=18, decimal_places=2)
-MAX_PROBLEMS_PER_CHECK = 1000
+# SQLite keeps decimals as 8-byte floats and Django reads them back rounded to 15
+# significant digits, so a figure is stored exactly on both databases only if it has at
+# most 15 digits: 13 before the point for money (2 decimals), 11 for quantities and unit
+# prices (4 decimals). Within the columns' max_digits=18, this is the binding limit, and
+# the same on SQLite and PostgreSQL. The rollup's monthly sums have the same columns.
+SQLITE_EXACT_DIGITS = 15
+
+
+def stored_limit(model_field) -> int:
+    """The first magnitude a DecimalField cannot hold exactly on every supported database."""
+    digits = min(model_field.max_digits, SQLITE_EXACT_DIGITS)
+    return 10 ** (digits - model_field.decimal_places)
+
+
+MONEY_LIMIT = stored_limit(OrderLine._meta.get_field("amount"))  # 10**13
+QUANTITY_LIMIT = stored_limit(OrderLine._meta.get_field("quantity"))  # 10**11
+LIMITS = {
+    "quantity": QUANTITY_LIMIT,
+    "unit_price": QUANTITY_LIMIT,
+    "amount": MONEY_LIMIT,
+    "cost": MONEY_LIMIT,
+    "discount": MONEY_LIMIT,
+    "paid_amount": MONEY_LIMIT,
+}
+# Which file column a stored figure is reported against, in order of preference.
+SOURCE_FIELDS = {
+    "quantity": ("quantity",),
+    "unit_price": ("unit_price",),
+    "amount": ("amount", "unit_price", "quantity"),
+    "cost": ("cost", "gross_profit", "amount"),
+    "discount": ("discount_amount", "discount_rate", "amount"),
+    "paid_amount": ("paid_amount",),
+}
+# Characters that are invisible or move the cursor: NUL (which PostgreSQL refuses), the
+# other C0 and C1 controls, and the bidirectional overrides that make "abc" display as
+# "cba". Tabs and line breaks are whitespace and become a single space.
+CONTROL_CHARACTERS = "[\x00-\x08\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+ZERO_WIDTH = "[\u200b\u2060\ufeff]"
 TEXT_LIMITS = {
     "order_no": 64,
     "customer_code": 64,
@@ -88,10 +127,11 @@ class _Checker:
         column = self.headers[field]
         hits = self.frame.filter(mask).select("__row", pl.col(column).alias("value"))
         self.total += count
-        for row, value in hits.head(MAX_PROBLEMS_PER_CHECK).iter_rows():
-            self.problems.append(
-                Problem(row, column, value or "", code, tuple(sorted(params.items())))
-            )
+        # Every one is kept: the downloadable report lists every bad row.
+        pairs = tuple(sorted(params.items()))
+        self.problems.extend(
+            Problem(row, column, value or "", code, pairs) for row, value in hits.iter_rows()
+        )
 
 
 def _value(field: str) -> pl.Expr:
@@ -101,9 +141,21 @@ def _value(field: str) -> pl.Expr:
 
 
 def _text(field: str, mapping: dict[str, str]) -> pl.Expr:
+    """Codes and names as they are matched and stored: NFKC (full-width "Ｃ００００３" is
+    "C00003"), zero-width characters dropped, runs of whitespace one space, no blank ends.
+    A look-alike of a stored code or name then finds it instead of becoming a new one."""
     if field not in mapping:
         return pl.lit(None, dtype=pl.String).alias(f"{field}__v")
-    return pl.col(mapping[field]).str.strip_chars().alias(f"{field}__v")
+    return normalized(pl.col(mapping[field])).alias(f"{field}__v")
+
+
+def normalized(text: pl.Expr) -> pl.Expr:
+    return (
+        text.str.normalize("NFKC")
+        .str.replace_all(ZERO_WIDTH, "")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+    )
 
 
 def _decimal(expr: pl.Expr) -> pl.Expr:
@@ -128,6 +180,7 @@ def prepare(
     _check(mapping, options, orders, checker)
     checker.run()
     lines = _finish(parsed, mapping)
+    _check_stored_limits(parsed, lines, checker, mapping)
     _check_duplicates(lines, checker, mapping)
     return Prepared(lines, checker.problems, checker.total, rows_skipped)
 
@@ -236,10 +289,22 @@ def _check(mapping, options, orders, checker: _Checker) -> None:
     for field, limit in TEXT_LIMITS.items():
         if field in mapping:
             checker.flag(ok & (_value(field).str.len_chars() > limit), field, "too_long", max=limit)
+            _check_controls(field, checker, ok)
     if "line_no" in mapping:
         blank = _blank("line_no")
         checker.flag(ok & blank, "line_no", "missing")
         checker.flag(ok & ~blank & _value("line_no").is_null(), "line_no", "integer")
+
+
+def _check_controls(field: str, checker: _Checker, ok: pl.Expr) -> None:
+    """One problem per kind of control character found in the column, named by code point."""
+    found = checker.frame.select(
+        _value(field).str.extract_all(CONTROL_CHARACTERS).explode().unique().drop_nulls()
+    ).to_series()
+    for character in sorted(found.to_list()):
+        name = f"U+{ord(character):04X}"
+        has = _value(field).str.contains(character, literal=True)
+        checker.flag(ok & has, field, "control_character", character=name)
 
 
 def _check_dates(mapping, options, orders, checker, ok) -> None:
@@ -251,13 +316,45 @@ def _check_dates(mapping, options, orders, checker, ok) -> None:
         if field == "order_date":
             checker.flag(ok & blank, field, "missing")
         unread = ok & ~blank & _value(field).is_null()
-        if orders[field] is None and not options.date_format:
-            numeric = pl.col(column).str.contains(r"^\s*\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b")
-            checker.flag(unread & numeric, field, "ambiguous_date")
-            unread = unread & ~numeric
-        checker.flag(unread, field, "date")
+        if options.date_format:
+            checker.flag(unread, field, "not_in_format", format=options.date_format)
+        else:
+            _check_unread_date(pl.col(column), orders[field], field, checker, unread)
         year = _value(field).dt.year()
         checker.flag(ok & ((year < 1900) | (year > 2100)), field, "implausible_date")
+
+
+def _check_unread_date(text: pl.Expr, order, field: str, checker, unread: pl.Expr) -> None:
+    """Why kam could not read a date: it does not exist, its order is unknown, or its form."""
+    impossible = _impossible_date(text, order)
+    checker.flag(unread & impossible, field, "impossible_date")
+    unread = unread & ~impossible
+    if order is None:
+        numeric = text.str.contains(r"^\s*\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}\b")
+        checker.flag(unread & numeric, field, "ambiguous_date")
+        unread = unread & ~numeric
+    checker.flag(unread, field, "date")
+
+
+def _impossible_date(text: pl.Expr, order: str | None) -> pl.Expr:
+    """A numeric date whose month or day cannot be, whichever way round it is read
+    ("2025-13-45", "2024-02-30", "45/13/2024"): an answer no date order or format fixes."""
+    parts = text.str.strip_chars().str.extract_groups(
+        r"^(\d{1,4})[-/.年](\d{1,2})[-/.月](\d{1,4})日?(?:[ T].*)?$"
+    )
+    first, second, third = (parts.struct.field(str(i)) for i in (1, 2, 3))
+    year_first = first.str.len_chars() == 4
+    a, b = first.cast(pl.Int32, strict=False), second.cast(pl.Int32, strict=False)
+    neither_way = (a > 12) & (b > 12) | (a > 31) | (b > 31) | (a == 0) | (b == 0)
+    # With the year first, or the order known, a date that does not parse does not exist.
+    return (
+        pl.when(year_first)
+        .then(third.str.len_chars() <= 2)
+        .when(pl.lit(order in ("MDY", "DMY")))
+        .then(third.str.len_chars().is_in([2, 4]))
+        .otherwise(neither_way & third.str.len_chars().is_in([2, 4]))
+        .fill_null(False)
+    )
 
 
 def _check_numbers(mapping, checker: _Checker, ok) -> None:
@@ -276,7 +373,6 @@ def _check_numbers(mapping, checker: _Checker, ok) -> None:
         value = pl.col(f"{field}__num")
         code = "percent" if field == "discount_rate" else "money"
         checker.flag(ok & ~_blank(field) & value.is_null(), field, code)
-        checker.flag(ok & (value.abs() >= MONEY_LIMIT), field, "too_large")
     if "discount_rate" in mapping:
         checker.flag(ok & (pl.col("discount_rate__num") >= 1), "discount_rate", "rate_too_high")
     if "amount" in mapping:
@@ -331,6 +427,70 @@ def _finish(parsed: pl.DataFrame, mapping: dict[str, str]) -> pl.DataFrame:
     ).select(OUTPUT_COLUMNS)
 
 
+def _check_stored_limits(parsed: pl.DataFrame, lines: pl.DataFrame, checker, mapping) -> None:
+    """Figures as they will be stored (derived ones included: quantity × price, cost from
+    profit, discount from a rate), and each customer's monthly sums of them, which the
+    rollup stores in columns of the same size: over the limit is a row-level problem here
+    rather than an overflow in PostgreSQL or lost cents in SQLite."""
+    raw = parsed.select("__row", *sorted(set(mapping.values()) - {"__row"}))
+    over_line = set()
+    for name, limit in LIMITS.items():
+        column = reported_column(name, mapping)
+        over = lines.filter(pl.col(name).abs() >= limit).select("__row")
+        if column is None or over.is_empty():
+            continue
+        over_line.update(over.get_column("__row").to_list())
+        params = (("max", limit_text(limit)),)
+        checker.total += over.height
+        for row, value in over.join(raw, on="__row").select("__row", column).iter_rows():
+            checker.problems.append(Problem(row, column, value or "", "too_large", params))
+    _check_month_sums(lines.filter(~pl.col("__row").is_in(list(over_line))), raw, checker, mapping)
+
+
+def reported_column(name: str, mapping: dict[str, str]) -> str | None:
+    field = next((f for f in SOURCE_FIELDS[name] if f in mapping), None)
+    return None if field is None else mapping[field]
+
+
+def _check_month_sums(lines: pl.DataFrame, raw: pl.DataFrame, checker, mapping) -> None:
+    """Per customer (as the file names it) and order month; returns' sum is stored apart."""
+    months = lines.with_columns(
+        customer=pl.coalesce("customer_code", "customer_name"),
+        month=pl.col("order_date").dt.truncate("1mo"),
+    ).filter(pl.col("customer").is_not_null() & pl.col("month").is_not_null())
+    for name in ("amount", "cost", "discount", "quantity", "paid_amount"):
+        column = reported_column(name, mapping)
+        if column is None:
+            continue
+        limit = LIMITS[name]
+        totals = months.group_by("customer", "month").agg(
+            total=pl.col(name).sum(), returns=pl.col(name).clip(upper_bound=0).sum()
+        )
+        over = totals.filter((pl.col("total").abs() >= limit) | (pl.col("returns").abs() >= limit))
+        if over.is_empty():
+            continue
+        bad = months.join(over, on=["customer", "month"]).join(raw, on="__row").sort("__row")
+        for row, value, who, month, total, returns in bad.select(
+            "__row", column, "customer", "month", "total", "returns"
+        ).iter_rows():
+            shown = total if abs(total) >= limit else returns
+            params = {
+                "customer": who,
+                "month": f"{month:%Y-%m}",
+                "total": f"{shown:,.2f}",
+                "max": limit_text(limit),
+            }
+            checker.total += 1
+            checker.problems.append(
+                Problem(row, column, value or "", "month_too_large", tuple(sorted(params.items())))
+            )
+
+
+def limit_text(limit: int) -> str:
+    """10**13 as "9,999,999,999,999.99": the largest figure that is still allowed."""
+    return f"{limit - Decimal('0.01'):,.2f}"
+
+
 def _check_duplicates(lines: pl.DataFrame, checker: _Checker, mapping: dict[str, str]) -> None:
     """The same (order, line) twice in one file would silently overwrite itself."""
     keyed = lines.filter(pl.col("order_no").is_not_null() & pl.col("line_no").is_not_null())
@@ -344,11 +504,9 @@ def _check_duplicates(lines: pl.DataFrame, checker: _Checker, mapping: dict[str,
         return
     column = mapping.get("line_no", mapping["order_no"])
     checker.total += dupes.height
-    for row, order_no, line_no, first in (
-        dupes.select("__row", "order_no", "line_no", "first")
-        .head(MAX_PROBLEMS_PER_CHECK)
-        .iter_rows()
-    ):
+    for row, order_no, line_no, first in dupes.select(
+        "__row", "order_no", "line_no", "first"
+    ).iter_rows():
         checker.problems.append(
             Problem(row, column, f"{order_no}/{line_no}", "duplicate", (("first_row", first),))
         )

@@ -133,6 +133,7 @@ def _decode(data: bytes, encoding: str | None, path: Path) -> tuple[str | None, 
     elif _is_utf8(data):
         return None, "utf-8"
     else:
+        _refuse_mixed_encodings(data, path)
         try:
             text = data.decode("gb18030")
         except UnicodeDecodeError:
@@ -142,12 +143,44 @@ def _decode(data: bytes, encoding: str | None, path: Path) -> tuple[str | None, 
         codec = "cp1252"
     if codec in ("utf-8", "utf-8-sig"):
         if not _is_utf8(data.removeprefix(codecs.BOM_UTF8)):
-            raise _not_in_encoding(path, encoding or codec)
+            _refuse_mixed_encodings(data, path)
+            raise _not_in_encoding(path, encoding or codec, data)
         return None, codec
     try:
         return data.decode(codec), codec
     except UnicodeDecodeError as exc:
-        raise _not_in_encoding(path, encoding or codec) from exc
+        raise _not_in_encoding(path, encoding or codec, data) from exc
+
+
+def _refuse_mixed_encodings(data: bytes, path: Path) -> None:
+    """Some lines in UTF-8 and others not (two exports pasted together, one from a
+    Chinese-Windows program in GBK): no single encoding reads the file, and naming one
+    that failed ("not valid cp1252") would send the user looking in the wrong place.
+
+    Mixed means: a line that is not UTF-8, and non-ASCII lines that are, more of them
+    than chance makes of GBK text (a line of GBK is almost never valid UTF-8 as well).
+    """
+    first_bad = None
+    utf8_lines = non_ascii_lines = 0
+    for number, line in enumerate(data.removeprefix(codecs.BOM_UTF8).split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        non_ascii_lines += 1
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            first_bad = first_bad or number
+        else:
+            utf8_lines += 1
+    if first_bad and utf8_lines and utf8_lines >= 0.05 * non_ascii_lines:
+        raise ImportFileError(
+            _(
+                "“%(file)s” mixes encodings: %(utf8)s lines are UTF-8, but line %(line)s is "
+                "not (it may be GBK). Save the whole file in one encoding, such as UTF-8, "
+                "and upload it again."
+            )
+            % {"file": path.name, "utf8": utf8_lines, "line": first_bad}
+        )
 
 
 def _codec(encoding: str, path: Path) -> str:
@@ -172,10 +205,16 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
-def _not_in_encoding(path: Path, encoding: str) -> ImportFileError:
+def _not_in_encoding(path: Path, encoding: str, data: bytes) -> ImportFileError:
+    """Names the first line the encoding cannot read, where the user can look."""
+    try:
+        data.decode(codecs.lookup(encoding).name)
+        line = None
+    except (UnicodeDecodeError, LookupError) as exc:
+        line = data[: getattr(exc, "start", 0)].count(b"\n") + 1
     return ImportFileError(
-        _("“%(file)s” is not valid %(encoding)s text; give its encoding.")
-        % {"file": path.name, "encoding": encoding}
+        _("“%(file)s” is not valid %(encoding)s text (first at line %(line)s); give its encoding.")
+        % {"file": path.name, "encoding": encoding, "line": line or 1}
     )
 
 

@@ -17,6 +17,8 @@ from kam.accounts.models import Account, Region
 from kam.core.frames import query_frame
 from kam.sales.models import AccountMonth, OrderLine
 
+from .pipeline import LIMITS
+
 CHUNK = 50_000
 # A bulk load touches index pages all over the file; SQLite's default 2 MB page cache
 # makes it re-read them. This is per connection and costs memory only while it is used.
@@ -434,10 +436,80 @@ def refresh_after_import(diff: Diff) -> int:
     fresh = keys.join(stored, on=["account_id", "month"], how="anti")
     stale = keys.join(stored, on=["account_id", "month"], how="semi")
     rows = rows.join(fresh, on=["account_id", "month"], how="semi")
+    over = check_month_limits(stale)
+    if over:
+        _refuse_months(over, lines)
     # In key order the unique index grows at its end instead of splitting pages everywhere.
     bulk_insert(MONTH_TABLE, rows.sort("account_id", "month"), ROLLUP_FIELDS)
     refresh_rollup(stale)
     return keys.height
+
+
+# The rollup's sums of one account-month, as refresh_rollup would store them, against the
+# limit of what its columns hold exactly (see pipeline.stored_limit).
+MONTH_SUMS = """
+    SELECT account_id, month, SUM(amount), SUM(COALESCE(cost, 0)), SUM(discount),
+        SUM(quantity), SUM(COALESCE(paid_amount, 0)),
+        SUM(CASE WHEN amount < 0 THEN -amount ELSE 0 END)
+    FROM {lines}
+    WHERE account_id IN ({accounts}) AND month IN ({months})
+    GROUP BY account_id, month
+"""
+MONTH_SUM_FIELDS = ("amount", "cost", "discount", "quantity", "paid_amount", "amount")
+
+
+class MonthTooLarge(Exception):
+    """Lines already stored and this file's lines together sum past a rollup column's
+    limit in some account-months; raised inside the import's transaction, so it unwinds.
+
+    `rows` are the file's rows in those account-months: (row, field, stored figure,
+    customer, "YYYY-MM", month total).
+    """
+
+    def __init__(self, rows: list[tuple]):
+        self.rows = rows
+        super().__init__(f"{len(rows)} rows in account-months over the limit")
+
+
+def check_month_limits(touched: pl.DataFrame) -> list[tuple]:
+    """Refuse before PostgreSQL overflows (or SQLite rounds) a month's stored sum.
+
+    Only account-months that already had lines need this: the others hold just the
+    file's lines, whose monthly sums the check of the file has already bounded.
+    """
+    if touched.is_empty():
+        return
+    months = sorted(touched.get_column("month").unique().to_list())
+    accounts = sorted(touched.get_column("account_id").unique().to_list())
+    month_marks = ", ".join(["%s"] * len(months))
+    over = []
+    with connection.cursor() as cursor:
+        for chunk in _chunks(accounts, 2_000):
+            sql = MONTH_SUMS.format(
+                lines=LINE_TABLE, accounts=", ".join(["%s"] * len(chunk)), months=month_marks
+            )
+            cursor.execute(sql, [*chunk, *months])
+            for account_id, month, *sums in cursor.fetchall():
+                for name, total in zip(MONTH_SUM_FIELDS, sums, strict=True):
+                    if total is not None and abs(total) >= LIMITS[name]:
+                        over.append((account_id, str(month)[:7], name, total))
+    return over
+
+
+def _refuse_months(over: list[tuple], lines: pl.DataFrame) -> None:
+    """Name the file's rows behind each account-month over the limit, then unwind."""
+    ids = sorted({account_id for account_id, *_rest in over})
+    names = {
+        pk: code or name
+        for pk, code, name in Account.objects.filter(pk__in=ids).values_list("id", "code", "name")
+    }
+    keyed = lines.with_columns(key=pl.col("order_date").dt.strftime("%Y-%m"))
+    rows = []
+    for account_id, month, name, total in over:
+        hits = keyed.filter((pl.col("account_id") == account_id) & (pl.col("key") == month))
+        for row, value in hits.select("__row", pl.col(name).cast(pl.String)).iter_rows():
+            rows.append((row, name, value, names.get(account_id, ""), month, total))
+    raise MonthTooLarge(rows)
 
 
 def rollup_of(lines: pl.DataFrame) -> pl.DataFrame:

@@ -23,6 +23,7 @@ from kam.core.tests.test_spreadsheets import FORMULA_NAMES
 from kam.sales import web_import
 from kam.sales.importing.report import REASONS
 from kam.sales.models import ImportBatch, ImportJob, ImportJobState, OrderLine
+from kam.sales.services import ImportRejected, import_orders
 from kam.users.choices import Role
 from kam.web.navigation import nav_items
 
@@ -48,11 +49,16 @@ def csv_file(rows, header=HEADER, name="orders.csv", encoding="utf-8"):
     return SimpleUploadedFile(name, content.encode(encoding), content_type="text/csv")
 
 
-def upload(client, file) -> ImportJob:
+def upload(client, file, *, source: str | None = "erp") -> ImportJob:
+    """Upload a file and, as a user must before importing, give its source on the page."""
     response = client.post(reverse("sales:import"), {"file": file})
     assert response.status_code == 302, response.content.decode()[:2000]
     job = ImportJob.objects.latest("created_at")
     assert response.url == reverse("sales:import-job", args=[job.pk])
+    if source is not None:
+        data = mapping_post(job, page(client, job), {}, source=source)
+        assert client.post(response.url, data).status_code == 302
+        job.refresh_from_db()
     return job
 
 
@@ -176,13 +182,14 @@ def test_adjusting_the_mapping_makes_an_unknown_column_readable(boss_client):
 def test_one_field_cannot_take_two_columns(boss_client, settings):
     boss_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     job = upload(boss_client, csv_file(GOOD))
+    before = job.mapping
     html = page(boss_client, job)
     data = mapping_post(job, html, {"成本": "amount"})
     response = boss_client.post(reverse("sales:import-job", args=[job.pk]), data)
     assert response.status_code == 400
     assert "is already the column" in response.content.decode()
     job.refresh_from_db()
-    assert job.mapping == {}
+    assert job.mapping == before  # the refused choice is not saved
 
 
 def test_preview_shows_the_first_rows_as_kam_reads_them(boss_client):
@@ -207,8 +214,8 @@ def test_ambiguous_dates_ask_for_the_date_order(boss_client, settings):
     job = upload(boss_client, csv_file(rows))
     html = page(boss_client, job)
     with translation.override("en"):
-        assert str(REASONS["ambiguous_date"]) in section(html, "error-report")
-    assert "Choose the date order" in html
+        assert str(REASONS["ambiguous_date"].page) in section(html, "error-report")
+    assert "--date-order" not in html
     data = mapping_post(job, html, {}, date_order="DMY")
     boss_client.post(reverse("sales:import-job", args=[job.pk]), data)
     html = page(boss_client, job)
@@ -257,7 +264,7 @@ def test_error_report_names_row_column_value_and_reason(boss_client, settings, l
     boss_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     job = upload(boss_client, csv_file([*GOOD[:2], BAD_AMOUNT]))
     with translation.override(language):
-        reason = str(REASONS["money"])
+        reason = str(REASONS["money"].page)
     assert (reason == "is not a number or an amount of money") == (language == "en")
     html = page(boss_client, job)
     assert '<td class="bad">abc</td>' in section(html, "preview")  # the file's text, marked
@@ -467,3 +474,131 @@ def test_the_problem_reports_hold_a_files_formulas_as_text(boss_client):
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     values = [row[2] for row in sheet.iter_rows(min_row=2)]
     assert [(c.data_type, c.value) for c in values] == [("s", name) for name in FORMULA_NAMES]
+
+
+# --- a page a newcomer gets right -----------------------------------------------------------
+
+CLI_FLAGS = ("--date-format", "--date-order", "--skip-unidentified", "--map")
+
+
+def import_button(html: str) -> str:
+    return re.search(r'<button[^>]*id="import-button"[^>]*>', html).group(0)
+
+
+def report_rows(client, job) -> list[list[str]]:
+    response = client.get(reverse("sales:import-problems", args=[job.pk, "csv"]))
+    assert response.status_code == 200
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[1:]
+
+
+def test_the_source_starts_empty_with_a_suggestion_from_the_file_name(boss_client, settings):
+    """Taking the last import's source unseen would key two systems' orders together."""
+    boss_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    done = upload(boss_client, csv_file(GOOD), source="金蝶")
+    run(boss_client, done)
+    job = upload(boss_client, csv_file(GOOD, name="sap_orders_2024-03.csv"), source=None)
+    assert job.source == ""
+    html = page(boss_client, job, **{"Accept-Language": "en"})
+    field = re.search(r'<input[^>]*name="source"[^>]*>', html).group(0)
+    assert "value=" not in field and 'list="known-sources"' in field
+    datalist = re.search(r'<datalist id="known-sources">.*?</datalist>', html, re.S).group(0)
+    assert re.findall(r'value="([^"]*)"', datalist) == ["sap-orders", "金蝶"]
+    assert "Suggested from the file name: sap-orders" in html
+    # No source, no import: the button says why, and a forced post starts nothing.
+    assert "disabled" in import_button(html)
+    assert "Give the source" in section(html, "run")
+    fragment = run(boss_client, job)
+    assert "Give the source" in fragment
+    job.refresh_from_db()
+    assert job.state == ImportJobState.NEW and OrderLine.objects.count() == 3
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_page_speaks_of_its_own_controls_not_of_command_line_options(
+    boss_client, settings, language
+):
+    boss_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    rows = [
+        "C001,甲,SO-1,1,03/04/2024,x,1,1,1.00,",  # ambiguous day and month
+        ",,SO-2,1,2024-03-05,x,1,1,1.00,",  # no customer
+        "C001,甲,SO-3,1,next week,x,1,1,1.00,",  # not a date
+    ]
+    job = upload(boss_client, csv_file(rows))
+    html = page(boss_client, job)
+    cells = [row[3] for row in report_rows(boss_client, job)]
+    assert len(cells) == 3
+    for text in (html, *cells):
+        assert not any(flag in text for flag in CLI_FLAGS), text[:300]
+    with translation.override(language):
+        expected = {str(REASONS[code].page) for code in ("ambiguous_date", "no_customer")}
+        mentioned = {"Date order" if language == "en" else "日期顺序"}
+    assert expected <= set(cells)
+    assert all(word in html for word in mentioned)
+    # The command line keeps its own wording for the same file.
+    with pytest.raises(ImportRejected) as caught:
+        import_orders(web_import.stored_path(job))
+    assert "--skip-unidentified" in "\n".join(caught.value.lines())
+
+
+def test_an_impossible_date_is_called_impossible(boss_client):
+    job = upload(boss_client, csv_file(["C001,甲,SO-1,1,2025-13-45,x,1,1,1.00,", *GOOD[:1]]))
+    html = page(boss_client, job, **{"Accept-Language": "en"})
+    report = section(html, "error-report")
+    assert "is not a date that exists" in report and "Date format" not in report
+
+
+def test_the_download_lists_every_bad_row_and_the_page_the_first_ones(boss_client):
+    rows = [f"C1,甲,BAD-{i},1,2024-01-01,x,1,1,bad,1" for i in range(1500)]
+    job = upload(boss_client, csv_file([*GOOD, *rows]))
+    html = page(boss_client, job, **{"Accept-Language": "en"})
+    report = section(html, "error-report")
+    assert "1500 problems" in report
+    assert report.count("<tr data-row=") == web_import.PROBLEMS_SHOWN
+    assert f"… and {1500 - web_import.PROBLEMS_SHOWN} more problems" in report
+    lines = report_rows(boss_client, job)
+    assert [int(line[0]) for line in lines] == list(range(5, 1505))
+    # A refused run keeps them all too.
+    run(boss_client, job)
+    assert len(report_rows(boss_client, job)) == 1500
+
+
+def test_after_leaving_rows_out_the_summary_counts_the_rest(boss_client):
+    totals = [",,,,,,,,1600.00,", ",,,,,,,,1600.00,"]
+    job = upload(boss_client, csv_file([*GOOD, *totals]))
+    html = page(boss_client, job, **{"Accept-Language": "en"})
+    data = mapping_post(job, html, {}, skip_unidentified="on")
+    boss_client.post(reverse("sales:import-job", args=[job.pk]), data)
+    html = page(boss_client, job, **{"Accept-Language": "en"})
+    ok = section(html, "check-ok")
+    assert "Of the 5 rows of the file, 3 rows can be imported and 2 without a customer" in ok
+    assert "All 5 rows" not in html
+    run(boss_client, job)
+    assert OrderLine.objects.count() == 3
+
+
+def test_the_import_button_is_disabled_while_the_check_refuses(boss_client):
+    job = upload(boss_client, csv_file([*GOOD[:2], BAD_AMOUNT]))
+    html = page(boss_client, job, **{"Accept-Language": "en"})
+    button = import_button(html)
+    assert "disabled" in button and 'aria-describedby="import-blocked"' in button
+    assert "The check found problems" in section(html, "run")
+    # Once the file is right, the button is there to press.
+    job = upload(boss_client, csv_file(GOOD))
+    html = page(boss_client, job)
+    assert "disabled" not in import_button(html) and 'id="import-blocked"' not in html
+
+
+def test_refused_attempts_are_listed_with_their_report(boss_client, director, client):
+    job = upload(boss_client, csv_file([*GOOD[:2], BAD_AMOUNT], name="march.csv"))
+    fragment = run(boss_client, job)  # posted anyway: the importer refuses, keeps the report
+    result = section(fragment, "import-result")
+    assert reverse("sales:import-problems", args=[job.pk, "xlsx"]) in result
+    assert "1 × " in result  # the kinds of problem, counted
+    client.force_login(director)
+    listing = client.get(reverse("sales:import")).content.decode()
+    refused = section(listing, "refused-imports")
+    assert f'data-job="{job.pk}"' in refused and "march.csv" in refused
+    link = reverse("sales:import-problems", args=[job.pk, "csv"])
+    assert link in refused
+    lines = report_rows(client, job)  # another importer may read the refusal's report
+    assert [line[:3] for line in lines] == [["4", "金额", "abc"]]

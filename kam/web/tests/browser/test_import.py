@@ -1,5 +1,6 @@
-"""The import page: a file with one bad row is reported row by row and writes nothing;
-a good file, once its columns are mapped, is imported with visible progress."""
+"""The import page: a file with bad rows is reported row by row, every one of them in the
+download, in the page's own words, and cannot be imported; a good file, once its columns are
+mapped and its source given, is imported with visible progress."""
 
 from __future__ import annotations
 
@@ -101,14 +102,39 @@ def test_a_bad_row_is_reported_and_nothing_is_written(browse, kam_server, demo):
     report = download.value.path().read_text(encoding="utf-8-sig")
     assert BAD_AMOUNT in report and re.search(r"(^|\n)3,", report), report
 
-    tab.page.locator("#import-button").click()
-    result = tab.page.locator('#import-result[data-state="rejected"]')
-    result.wait_for()
-    assert result.locator('tr[data-row="3"]').count() == 1
+    button = tab.page.locator("#import-button")
+    assert button.is_disabled(), "a file the check refuses cannot be imported"
+    assert tab.page.locator("#import-blocked").is_visible(), "the button says why"
     tab.assert_clean()
 
-    assert kam_server.python(COUNTS) == before, "the refused import wrote nothing"
+    assert kam_server.python(COUNTS) == before, "nothing was written"
     assert recent_imports(tab) == listed
+
+
+def test_a_newcomer_gives_the_source_reads_the_page_words_and_gets_every_bad_row(
+    browse, kam_server, demo
+):
+    tab = browse("boss")
+    good = [line(demo, "C00003", "BT-NEW-1", 1, "200.00")]
+    bad = [line(demo, "C00003", f"BT-NEW-{n}", 1, BAD_AMOUNT) for n in range(2, 152)]
+    undated = line(demo, "C00006", "BT-NEW-999", 1, "200.00")
+    undated[4] = "2025-13-45"
+    upload(tab, csv_file("sap_orders_2025-12.csv", HEADERS, [*good, *bad, undated]))
+
+    source = tab.page.locator("#mapping-form input[name=source]")
+    assert source.input_value() == "", "the source is not taken from the last import"
+    assert "sap-orders" in tab.page.locator("#mapping-form").inner_text()
+    report = tab.page.locator("#error-report")
+    text = report.inner_text()
+    for flag in ("--date-format", "--date-order", "--skip-unidentified", "--map"):
+        assert flag not in text, f"the page names its own controls, not {flag}"
+    assert tab.page.locator("#error-report tr[data-row]").count() == 100, "the first ones"
+    assert "51" in report.locator("p.muted").last.inner_text(), "and how many more"
+    with tab.page.expect_download() as download:
+        tab.page.locator("#error-download").click()
+    rows = list(csv.reader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))
+    assert [row[0] for row in rows[1:]] == [str(n) for n in range(3, 154)], "every bad row"
+    assert tab.page.locator("#import-button").is_disabled()
 
 
 def test_columns_are_mapped_by_hand_then_imported_with_progress(browse, kam_server, demo):
@@ -130,6 +156,11 @@ def test_columns_are_mapped_by_hand_then_imported_with_progress(browse, kam_serv
         tab.page.locator("#mapping-form button[type=submit]").click()
     assert tab.page.locator("#check-ok").is_visible()
     assert tab.page.locator("#error-report").count() == 0
+    assert tab.page.locator("#import-button").is_disabled(), "no source given yet"
+    tab.page.locator("#mapping-form input[name=source]").fill("browser-test")
+    with tab.page.expect_navigation():
+        tab.page.locator("#mapping-form button[type=submit]").click()
+    assert tab.page.locator("#import-button").is_enabled()
 
     watch_for_progress(tab)
     tab.page.locator("#import-button").click()
