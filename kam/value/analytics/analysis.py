@@ -18,7 +18,7 @@ from .periods import Period
 from .pnl import TeamPnl, account_pnl, costs_by_category, team_pnl
 from .policy import Policy
 from .scorecard import potential_scores, scorecard
-from .tiers import assign_tiers, value_scores, with_unscored
+from .tiers import assign_tiers, score_basis, value_scores, with_unscored
 
 RANKED = ("revenue", "gross_profit", "cash_collected", "orders")
 """The single metrics of M1.1 (按单一指标): 销售额, 利润, 回款, 交易次数."""
@@ -116,6 +116,7 @@ _JSON_MONEY = (
     "revenue",
     "cost",
     "gross_profit",
+    "uncosted_revenue",
     "cash_collected",
     "cost_to_serve",
     "net_contribution",
@@ -128,14 +129,21 @@ def _money(value: Decimal | None) -> str | None:
 
 def to_json(analysis: Analysis) -> dict[str, Any]:
     """A JSON-ready dict: money as decimal strings ("1234.50"), shares as float
-    fractions, accounts by revenue, largest first; flags with their evidence."""
+    fractions, accounts by revenue, largest first; flags with their evidence.
+
+    Unknown figures are null, never 0: cost, gross profit and margin where part of the
+    revenue has no cost (uncosted_revenue says how much), cash, receivables and financing
+    cost without payment data, net contribution when either is unknown. score_metrics
+    names what each value score used; "unknown" sums the period's uncosted revenue and
+    counts, per weighted metric, the scored accounts that lacked it."""
     flags: dict[int, list[dict]] = {}
     for flag in analysis.flags:
         flags.setdefault(flag.account_id, []).append(flag.as_dict())
     names = analysis.accounts.select("account_id", "code", "name")
+    tiers = analysis.tiers.select("account_id", "score", "score_metrics", "tier")
     table = (
         analysis.metrics.join(names, on="account_id", how="left")
-        .join(analysis.tiers.select("account_id", "score", "tier"), on="account_id", how="left")
+        .join(tiers, on="account_id", how="left")
         .sort("revenue", "account_id", descending=[True, False])
     )
     rows = []
@@ -149,12 +157,15 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
             "receivables": _money(row["receivables"]),
             "financing_cost": _money(row["financing_cost"]),
             "gross_margin": row["gross_margin"],
+            "uncosted_share": row["uncosted_share"],
             "score": row["score"],
+            "score_metrics": row["score_metrics"] or [],
             "tier": None if row["tier"] is None else str(row["tier"]),
             "flags": flags.get(row["account_id"], []),
         }
         rows.append(entry)
     health = analysis.health
+    metrics = analysis.metrics
     return {
         "period": {
             "from": analysis.period.start.isoformat(),
@@ -162,6 +173,11 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
         },
         "currency": analysis.currency,
         "accounts": rows,
+        "unknown": {
+            "uncosted_revenue": _money(metrics.get_column("uncosted_revenue").sum()),
+            "revenue": _money(metrics.get_column("revenue").sum()),
+            "score_metrics_missing": score_basis(analysis.tiers, analysis.policy),
+        },
         "pareto": {
             "top20_revenue_share": analysis.revenue_pareto.top_value_share,
             "top20_profit_share": analysis.profit_pareto.top_value_share,

@@ -120,9 +120,8 @@ def account_metrics(
     Columns (METRIC_COLUMNS): sums over the period's months; gross_profit = revenue −
     cost; gross_margin = gross_profit ÷ revenue; discount_rate = discount ÷ (revenue +
     discount), the share taken off list price; return_rate = returns ÷ (revenue +
-    returns), since revenue is already net of returned lines; uncosted_share = revenue
-    whose cost the ERP export lacked ÷ revenue (its cost counts as 0, so margins are
-    overstated by that much: the column says so rather than guess a cost); cash_collected =
+    returns), since revenue is already net of returned lines; uncosted_revenue = revenue
+    whose cost the ERP export lacked, uncosted_share = that ÷ revenue; cash_collected =
     money received in the period, whatever month the goods were ordered; days_to_pay =
     Σ days × amount ÷ Σ amount paid for the period's orders; active_months = months with
     revenue ≠ 0 or an order; growth = revenue ÷ revenue_prev − 1; annualised_revenue and
@@ -130,12 +129,23 @@ def account_metrics(
     as on a year.
 
     receivables = Σ tracked revenue − Σ collected over all months up to the period end,
-    never below 0: revenue from exports without payment columns is not taken as owed, and
-    an account with neither payments nor tracked revenue in the period has cash_collected
-    null — the input does not say, so kam does not invent it. financing_cost charges every month-end receivable of the period (also
+    never below 0. financing_cost charges every month-end receivable of the period (also
     floored at 0) at the annual rate ÷ 12, which equals average month-end receivables ×
     rate × period.years and adds up across periods. net_contribution = gross_profit −
     cost_to_serve − financing_cost. Ratios are null where their denominator is ≤ 0.
+
+    Unknown is not zero (null, never 0, where the input lacks a figure):
+    - cost is known for an account in the period when none of its revenue lacks a cost
+      (uncosted_revenue = 0); otherwise cost, gross_profit and gross_margin are null.
+      Not a margin on the costed part: the part without cost is rarely a random sample
+      (a product line, a second ERP), so that margin would rank and tier the account on
+      figures nobody chose; uncosted_share says how much is missing.
+    - payments are known when all its revenue in the period came from exports with
+      payment columns (tracked_revenue = revenue) and its revenue up to the period end
+      is not all without payment data (an account that never bought owes nothing); otherwise cash_collected, receivables, average_receivables
+      and financing_cost are null (cash_collected also when the period has neither
+      payments nor tracked revenue).
+    - net_contribution is null when gross_profit or financing_cost is.
     """
     policy = policy or Policy()
     frames.require(months, frames.MONTHS, "months")
@@ -145,9 +155,9 @@ def account_metrics(
     lf = months.lazy().filter(pl.col("month") <= period.end)
     in_period = lf.filter(pl.col("month") >= period.start)
     if years is not None and period.is_calendar_year:
-        sums, prev, opening = _from_years(years.lazy(), period.start.year)
+        sums, prev, opening, paid_data = _from_years(years.lazy(), period.start.year)
     else:
-        sums, prev, opening = _from_months(lf, in_period, period)
+        sums, prev, opening, paid_data = _from_months(lf, in_period, period)
     cts = (
         costs.lazy()
         .filter(pl.col("month").is_between(period.start, period.end))
@@ -157,7 +167,7 @@ def account_metrics(
     balances = _receivable_balances(opening, in_period, period, _sort_key_fits(months, period))
 
     joined = sums
-    for other in (prev, balances, cts):
+    for other in (prev, balances, cts, paid_data):
         joined = joined.join(other, on="account_id", how="full", coalesce=True)
     active = (
         pl.col("_in_period").is_not_null()
@@ -191,7 +201,7 @@ def _from_months(lf: pl.LazyFrame, in_period: pl.LazyFrame, period: Period) -> t
         .group_by("account_id")
         .agg(pl.col("change").sum())
     )
-    return sums, prev, opening
+    return sums, prev, opening, _payment_data(lf)
 
 
 def _from_years(years: pl.LazyFrame, year: int) -> tuple:
@@ -208,7 +218,17 @@ def _from_years(years: pl.LazyFrame, year: int) -> tuple:
         .group_by("account_id")
         .agg(pl.col("change").sum())
     )
-    return sums, prev, opening
+    return sums, prev, opening, _payment_data(years.filter(pl.col("year") <= year))
+
+
+def _payment_data(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """account_id, _paid_data: whether the rows up to the period end carry payment data
+    (revenue from an export with payment columns, or money collected) or no revenue at
+    all (nothing sold, nothing owed). Revenue that never had payment data leaves what the
+    account owes unknown, not 0."""
+    has = (pl.col("tracked_revenue") != 0) | (pl.col("collected") != 0)
+    sold = pl.col("revenue") != 0
+    return rows.group_by("account_id").agg(_paid_data=has.any() | ~sold.any())
 
 
 _CHANGE = (pl.col("tracked_revenue") - pl.col("collected")).alias("change")
@@ -266,7 +286,7 @@ def _fill_zeros(lf: pl.LazyFrame) -> pl.LazyFrame:
     """An account missing from one side of a join had nothing there: zero, not unknown."""
     zero_columns = [*SUMMED, "active_months", "revenue_prev", "cost_to_serve"]
     zero_columns += ["_closing", "_month_end_sum"]
-    return lf.with_columns(pl.col(zero_columns).fill_null(0))
+    return lf.with_columns(pl.col(zero_columns).fill_null(0), pl.col("_paid_data").fill_null(True))
 
 
 def _derive(lf: pl.LazyFrame, period: Period, policy: Policy) -> pl.LazyFrame:
@@ -274,29 +294,46 @@ def _derive(lf: pl.LazyFrame, period: Period, policy: Policy) -> pl.LazyFrame:
     revenue, discount, returns = pl.col("revenue"), pl.col("discount"), pl.col("return_amount")
     month_end_sum = pl.col("_month_end_sum").cast(pl.Decimal(38, 10))
     financing = month_end_sum * pl.lit(rate, dtype=pl.Decimal(38, 10)) / 12
+    cost_known = pl.col("uncosted_revenue") == 0
+    untracked = revenue - pl.col("tracked_revenue")
+    paid_known = (untracked == 0) & pl.col("_paid_data")
+    some_payment = (pl.col("tracked_revenue") != 0) | (pl.col("collected") != 0)
     lf = lf.with_columns(
-        gross_profit=revenue - pl.col("cost"),
-        gross_margin=ratio(revenue - pl.col("cost"), revenue),
+        cost=known_if(cost_known, pl.col("cost")),
+        gross_profit=known_if(cost_known, revenue - pl.col("cost")),
+        gross_margin=known_if(cost_known, ratio(revenue - pl.col("cost"), revenue)),
         discount_rate=ratio(discount, revenue + discount),
         uncosted_share=ratio(pl.col("uncosted_revenue"), revenue),
         return_rate=ratio(returns, revenue + returns),
-        cash_collected=pl.when((pl.col("tracked_revenue") != 0) | (pl.col("collected") != 0))
-        .then(pl.col("collected"))
-        .otherwise(None),
+        cash_collected=known_if((untracked == 0) & some_payment, pl.col("collected")),
         days_to_pay=ratio(pl.col("paid_days_amount"), pl.col("paid_amount")),
-        receivables=pl.when(pl.col("_closing") > 0).then(pl.col("_closing")).otherwise(0),
-        average_receivables=to_cents(month_end_sum / period.months),
+        receivables=known_if(
+            paid_known, pl.when(pl.col("_closing") > 0).then(pl.col("_closing")).otherwise(0)
+        ),
+        average_receivables=known_if(paid_known, to_cents(month_end_sum / period.months)),
         growth=ratio(revenue, pl.col("revenue_prev")) - 1,
         annualised_revenue=to_cents(revenue.cast(pl.Decimal(38, 10)) * 12 / period.months),
         orders_per_year=pl.col("orders").cast(pl.Float64) / period.years,
-        financing_cost=to_cents(financing),
+        financing_cost=known_if(paid_known, to_cents(financing)),
     )
     return lf.with_columns(
         receivables=pl.col("receivables").cast(MONEY),
+        # null + x is null in Polars: an unknown part makes the whole unknown
         net_contribution=pl.col("gross_profit")
         - pl.col("cost_to_serve")
         - pl.col("financing_cost"),
     )
+
+
+def known_if(known: pl.Expr, value: pl.Expr) -> pl.Expr:
+    """`value` where `known` holds, else null: a figure whose input is missing is unknown."""
+    return pl.when(known).then(value).otherwise(None)
+
+
+def known_sum(expr: pl.Expr) -> pl.Expr:
+    """Σ expr, null when any value is null. Polars' sum skips nulls, which would report
+    the total of the known part as the whole; a total with an unknown part is unknown."""
+    return pl.when(expr.null_count() == 0).then(expr.sum()).otherwise(None)
 
 
 def rank_by(metrics: pl.DataFrame, metric: str, descending: bool = True) -> pl.DataFrame:
