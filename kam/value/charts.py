@@ -107,6 +107,12 @@ class Headline:
     meets_minimum: bool | None
 
     @property
+    def uncosted_share(self) -> float | None:
+        if not self.revenue or self.revenue <= 0:
+            return None
+        return float(self.uncosted_revenue / self.revenue)
+
+    @property
     def growth(self) -> float | None:
         if not self.revenue_prev or self.revenue_prev <= 0:
             return None

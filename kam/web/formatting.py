@@ -7,7 +7,7 @@ Exact amounts stay in tables that add up and in exports; these are for headlines
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 WAN = Decimal(10_000)
@@ -111,7 +111,7 @@ def unknown(reason: str | None) -> SafeString:
     """The one way a page shows an unknown figure: "—", the reason as its tooltip and for
     screen readers. Without a reason (nothing to divide, no period to compare) a plain "–"."""
     if not reason:
-        return format_html('<span class="muted">–</span>')
+        return mark_safe('<span class="muted">–</span>')
     return format_html(
         '<span class="unknown" title="{}" aria-label="{}">{}</span>', reason, reason, UNKNOWN
     )
