@@ -272,6 +272,7 @@ def test_value_tab_shows_unknown_with_the_reason(client, sales, english):
     assert f'title="{no_payments}"' in value  # cash collected, receivables
     assert "(100.0%) have no cost in the imported data" in value
     assert "waterfall-option" not in value and "Not drawn" in value
+    assert "Margin unknown: the checks that need the margin" in value
     assert "left out as unknown: Gross profit, Cash collected, Net contribution" in value
     chart = client.get(reverse("accounts:chart", args=[sales.east_account.pk]), {"year": 2025})
     months = {m["month"]: m for m in chart.json()["months"]}
