@@ -339,10 +339,11 @@ def known_sum(expr: pl.Expr) -> pl.Expr:
 def rank_by(metrics: pl.DataFrame, metric: str, descending: bool = True) -> pl.DataFrame:
     """Single-metric ranking (M1.1, 按单一指标): account_id, value, rank (1 = first; ties
     share the best rank, like a sports table), share of the total over all accounts, and
-    the cumulative share down the table. Null values go last, unranked."""
+    the cumulative share down the table. Null (unknown) values go last, unranked, and
+    make the shares unknown: a share of the known part's total would pass for the whole."""
     if metric not in metrics.columns:
         raise ValueError(f"unknown metric {metric!r}")
-    total = pl.col("value").cast(pl.Float64).sum()
+    total = known_sum(pl.col("value").cast(pl.Float64))
     return (
         metrics.select("account_id", pl.col(metric).alias("value"))
         .sort("value", "account_id", descending=[descending, False], nulls_last=True)
