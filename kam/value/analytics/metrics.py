@@ -155,19 +155,22 @@ def account_metrics(
     lf = months.lazy().filter(pl.col("month") <= period.end)
     in_period = lf.filter(pl.col("month") >= period.start)
     if years is not None and period.is_calendar_year:
-        sums, prev, opening, paid_data = _from_years(years.lazy(), period.start.year)
+        sums, prev, opening = _from_years(years.lazy(), period.start.year)
     else:
-        sums, prev, opening, paid_data = _from_months(lf, in_period, period)
+        sums, prev, opening = _from_months(lf, in_period, period)
     cts = (
         costs.lazy()
         .filter(pl.col("month").is_between(period.start, period.end))
         .group_by("account_id")
         .agg(cost_to_serve=pl.col("amount").sum(), _in_costs=pl.len())
     )
-    balances = _receivable_balances(opening, in_period, period, _sort_key_fits(months, period))
+    balances = _receivable_balances(
+        opening.select("account_id", "change"), in_period, period, _sort_key_fits(months, period)
+    )
+    history = opening.select("account_id", *_HISTORY_NAMES)
 
     joined = sums
-    for other in (prev, balances, cts, paid_data):
+    for other in (prev, balances, cts, history):
         joined = joined.join(other, on="account_id", how="full", coalesce=True)
     active = (
         pl.col("_in_period").is_not_null()
@@ -197,11 +200,11 @@ def _from_months(lf: pl.LazyFrame, in_period: pl.LazyFrame, period: Period) -> t
     )
     opening = (
         lf.filter(pl.col("month") < period.start)
-        .select("account_id", _CHANGE)
+        .select("account_id", _CHANGE, *_HISTORY)
         .group_by("account_id")
-        .agg(pl.col("change").sum())
+        .agg(pl.col("change").sum(), pl.col(*_HISTORY_NAMES).any())
     )
-    return sums, prev, opening, _payment_data(lf)
+    return sums, prev, opening
 
 
 def _from_years(years: pl.LazyFrame, year: int) -> tuple:
@@ -214,25 +217,33 @@ def _from_years(years: pl.LazyFrame, year: int) -> tuple:
     )
     opening = (
         years.filter(pl.col("year") < year)
-        .select("account_id", _CHANGE)
+        .select("account_id", _CHANGE, *_HISTORY)
         .group_by("account_id")
-        .agg(pl.col("change").sum())
+        .agg(pl.col("change").sum(), pl.col(*_HISTORY_NAMES).any())
     )
-    return sums, prev, opening, _payment_data(years.filter(pl.col("year") <= year))
+    return sums, prev, opening
 
 
-def _payment_data(rows: pl.LazyFrame) -> pl.LazyFrame:
-    """account_id, _paid_data: whether the rows up to the period end carry payment data
-    (revenue from an export with payment columns, or money collected) or no revenue at
-    all (nothing sold, nothing owed). Revenue that never had payment data leaves what the
-    account owes unknown, not 0."""
-    has = (pl.col("tracked_revenue") != 0) | (pl.col("collected") != 0)
-    sold = pl.col("revenue") != 0
-    return rows.group_by("account_id").agg(_paid_data=has.any() | ~sold.any())
+def _paid_before_or_now() -> pl.Expr:
+    """Whether the account's rows up to the period end carry payment data (revenue from an
+    export with payment columns, or money collected) or no sales at all (nothing sold,
+    nothing owed). Sales that never had payment data leave what the account owes
+    unknown, not 0. From the opening row's flags (_HISTORY) and the period's sums."""
+    before = pl.col("_paid_before").fill_null(False)
+    sold_before = pl.col("_sold_before").fill_null(False)
+    now = (pl.col("tracked_revenue") != 0) | (pl.col("collected") != 0)
+    return before | now | ~(sold_before | (pl.col("lines") > 0) | (pl.col("revenue") != 0))
 
 
 _CHANGE = (pl.col("tracked_revenue") - pl.col("collected")).alias("change")
 """What a row adds to the amount owed: revenue that can be owed, less cash collected."""
+
+_HISTORY = (
+    ((pl.col("tracked_revenue") != 0) | (pl.col("collected") != 0)).alias("_paid_before"),
+    ((pl.col("lines") > 0) | (pl.col("revenue") != 0)).alias("_sold_before"),
+)
+_HISTORY_NAMES = ("_paid_before", "_sold_before")
+"""Per row before the period: did it carry payment data, did it sell anything."""
 
 
 def _sort_key_fits(months: pl.DataFrame, period: Period) -> bool:
@@ -286,7 +297,7 @@ def _fill_zeros(lf: pl.LazyFrame) -> pl.LazyFrame:
     """An account missing from one side of a join had nothing there: zero, not unknown."""
     zero_columns = [*SUMMED, "active_months", "revenue_prev", "cost_to_serve"]
     zero_columns += ["_closing", "_month_end_sum"]
-    return lf.with_columns(pl.col(zero_columns).fill_null(0), pl.col("_paid_data").fill_null(True))
+    return lf.with_columns(pl.col(zero_columns).fill_null(0))
 
 
 def _derive(lf: pl.LazyFrame, period: Period, policy: Policy) -> pl.LazyFrame:
@@ -296,7 +307,7 @@ def _derive(lf: pl.LazyFrame, period: Period, policy: Policy) -> pl.LazyFrame:
     financing = month_end_sum * pl.lit(rate, dtype=pl.Decimal(38, 10)) / 12
     cost_known = pl.col("uncosted_revenue") == 0
     untracked = revenue - pl.col("tracked_revenue")
-    paid_known = (untracked == 0) & pl.col("_paid_data")
+    paid_known = (untracked == 0) & _paid_before_or_now()
     some_payment = (pl.col("tracked_revenue") != 0) | (pl.col("collected") != 0)
     lf = lf.with_columns(
         cost=known_if(cost_known, pl.col("cost")),

@@ -207,3 +207,20 @@ def test_json_gives_null_and_the_uncosted_revenue():
     assert first["score_metrics"] == ["revenue", "orders"]
     assert data["unknown"]["uncosted_revenue"] == data["unknown"]["revenue"] == "166000.00"
     assert data["pareto"]["top20_profit_share"] is None
+
+
+def test_score_metrics_are_the_same_with_many_weights():
+    """Beyond ten weighted metrics the lists are built per row instead of looked up."""
+    months = export_without_cost_or_payments(REVENUES, ORDERS)
+    metrics = account_metrics(months, None, YEAR)
+    extra = [
+        "discount",
+        "quantity",
+        "lines",
+        "return_amount",
+        "active_months",
+        "annualised_revenue",
+    ]
+    weights = dict.fromkeys(["revenue", "gross_profit", "cash_collected", "orders", *extra], 1.0)
+    many = value_scores(metrics, Policy(value=ValuePolicy(weights=weights)))
+    assert many.get_column("score_metrics").to_list()[0] == ["revenue", "orders", *extra]
