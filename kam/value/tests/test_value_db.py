@@ -84,6 +84,13 @@ def test_demo_company_planted_cases_are_flagged_and_genuine_keys_are_not():
         active = set(
             analysis.metrics.filter(pl.col("revenue") != 0).get_column("account_id").to_list()
         )
+        # the demo exports carry cost and payments on every line: nothing is unknown, so
+        # its figures are what they were before unknowns existed
+        known = ("gross_profit", "net_contribution", "receivables", "financing_cost")
+        assert analysis.metrics.select(pl.col(known).null_count().sum()).row(0) == (0,) * 4
+        assert set(analysis.tiers.get_column("score_metrics").explode().drop_nulls()) == set(
+            Policy().value.weights
+        )
         for code, kind in demo_generator.PLANTED.items():
             if kind == demo_generator.GENUINE_KEY:
                 assert not any(a == ids[code] for a, _k in found), (year, code)
