@@ -141,10 +141,11 @@ def account_metrics(
       (a product line, a second ERP), so that margin would rank and tier the account on
       figures nobody chose; uncosted_share says how much is missing.
     - payments are known when all its revenue in the period came from exports with
-      payment columns (tracked_revenue = revenue) and its revenue up to the period end
-      is not all without payment data (an account that never bought owes nothing); otherwise cash_collected, receivables, average_receivables
-      and financing_cost are null (cash_collected also when the period has neither
-      payments nor tracked revenue).
+      payment columns (tracked_revenue = revenue) and its sales up to the period end did
+      not all come without payment data (an account that never bought owes nothing);
+      otherwise cash_collected, receivables, average_receivables and financing_cost are
+      null (cash_collected also when the period has neither payments nor tracked
+      revenue).
     - net_contribution is null when gross_profit or financing_cost is.
     """
     policy = policy or Policy()
