@@ -57,7 +57,9 @@ ZERO_WITHOUT_SALES = (
 )
 """What an account that bought nothing in the period and the one before has: zero, not
 unknown. Ratios (margin, growth, days to pay) and cash stay empty: there is nothing to
-divide, and no payment data says nothing was collected."""
+divide, and no payment data says nothing was collected. Only accounts missing from the
+metrics get these zeros: a figure the analysis left unknown (no cost, no payment data)
+stays unknown."""
 
 SORTABLE = frozenset({"code", "name", "tier", "score", *METRIC_KEYS})
 
@@ -193,16 +195,27 @@ def account_table(accounts: pl.DataFrame, metrics: pl.DataFrame, tiers: pl.DataF
         else pl.lit(False).alias("overridden"),
     ).with_columns(pl.col("tier").cast(pl.String))
     table = accounts.join(
-        metrics.select("account_id", *METRIC_KEYS), on="account_id", how="left"
+        metrics.select("account_id", *METRIC_KEYS, _in_metrics=pl.lit(True)),
+        on="account_id",
+        how="left",
     ).join(tiers, on="account_id", how="left")
-    zeros = [pl.col(c).fill_null(0) for c in ZERO_WITHOUT_SALES if c in table.columns]
-    return table.with_columns(
-        *zeros,
-        pl.col("flags").fill_null(pl.lit([], pl.List(pl.String))),
-        pl.col("overridden").fill_null(False),
-    ).with_columns(
-        held_tier=pl.col("tier"),
-        tier=pl.when(bought()).then(pl.col("tier")).otherwise(pl.lit(NO_PURCHASES)),
+    absent = pl.col("_in_metrics").is_null()
+    zeros = [
+        pl.when(absent).then(pl.col(c).fill_null(0)).otherwise(pl.col(c)).alias(c)
+        for c in ZERO_WITHOUT_SALES
+        if c in table.columns
+    ]
+    return (
+        table.with_columns(
+            *zeros,
+            pl.col("flags").fill_null(pl.lit([], pl.List(pl.String))),
+            pl.col("overridden").fill_null(False),
+        )
+        .drop("_in_metrics")
+        .with_columns(
+            held_tier=pl.col("tier"),
+            tier=pl.when(bought()).then(pl.col("tier")).otherwise(pl.lit(NO_PURCHASES)),
+        )
     )
 
 

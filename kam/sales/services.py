@@ -48,6 +48,12 @@ class ImportResult:
     dry_run: bool = False
     mapping: dict[str, str] = field(default_factory=dict)
     batch_id: int | None = None
+    revenue: Decimal = Decimal("0.00")
+    uncosted_revenue: Decimal = Decimal("0.00")
+    """The file's revenue, and the part of it whose lines carry no cost: its gross profit
+    is unknown, not the revenue in full (the result says so instead of staying silent)."""
+    unpaid_data_revenue: Decimal = Decimal("0.00")
+    """The part of the file's revenue whose lines carry no payment data."""
 
 
 class _DryRun(Exception):
@@ -89,7 +95,10 @@ def import_orders(
         raise ImportRejected(check.problems, total_problems=check.total_problems)
     prepared = check.prepared
     result = ImportResult(
-        rows_skipped=prepared.rows_skipped, dry_run=dry_run, mapping=check.mapping
+        rows_skipped=prepared.rows_skipped,
+        dry_run=dry_run,
+        mapping=check.mapping,
+        **_revenue_without(prepared.lines),
     )
     try:
         with transaction.atomic():
@@ -122,6 +131,20 @@ def _month_problems(over: "writer.MonthTooLarge", mapping) -> list[Problem]:
             Problem(row, column, value or "", "month_too_large", tuple(sorted(params.items())))
         )
     return problems
+
+
+def _revenue_without(lines: pl.DataFrame) -> dict[str, Decimal]:
+    """The lines' revenue, and how much of it has no cost and no payment data."""
+    amount = pl.col("amount")
+    row = lines.select(
+        revenue=amount.sum(),
+        uncosted_revenue=pl.when(pl.col("cost").is_null()).then(amount).otherwise(0).sum(),
+        unpaid_data_revenue=pl.when(pl.col("paid_amount").is_null())
+        .then(amount)
+        .otherwise(0)
+        .sum(),
+    ).row(0, named=True)
+    return {key: Decimal(value or 0).quantize(Decimal("0.01")) for key, value in row.items()}
 
 
 def _write(lines: pl.DataFrame, path: Path, source, user, result: ImportResult, progress) -> None:

@@ -560,6 +560,9 @@ def _result_dict(result) -> dict:
         "months_refreshed": result.months_refreshed,
         "seconds": result.seconds,
         "mapping": result.mapping,
+        "revenue": str(result.revenue),
+        "uncosted_revenue": str(result.uncosted_revenue),
+        "unpaid_data_revenue": str(result.unpaid_data_revenue),
     }
 
 

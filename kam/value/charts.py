@@ -35,6 +35,7 @@ from .analytics.flags import (
     Flag,
     format_evidence,
 )
+from .analytics.metrics import known_sum
 from .analytics.periods import Period
 from .analytics.tiers import (
     NO_PURCHASES,
@@ -42,6 +43,7 @@ from .analytics.tiers import (
     TIERS,
     WhatIf,
     active_ids,
+    score_basis,
     standings,
 )
 
@@ -105,9 +107,16 @@ def _overridden(analysis: Analysis) -> pl.Expr:
 
 @dataclass(frozen=True)
 class Headline:
+    """The period's totals. gross_profit and net_contribution are None (unknown) when any
+    account's is: a total of the known part would pass for the whole. uncosted_revenue is
+    the period's revenue whose cost the imported data lacks; score_gaps says which value
+    score metrics were unknown for how many scored accounts (`tiers.score_basis`)."""
+
     revenue: Decimal
-    gross_profit: Decimal
-    net_contribution: Decimal
+    gross_profit: Decimal | None
+    net_contribution: Decimal | None
+    uncosted_revenue: Decimal
+    score_gaps: dict[str, int]
     buyers: int
     revenue_prev: Decimal | None
     """None when the data does not cover the previous period (growth unknown)."""
@@ -115,6 +124,12 @@ class Headline:
     top_n: int
     minimum: float
     meets_minimum: bool | None
+
+    @property
+    def uncosted_share(self) -> float | None:
+        if not self.revenue or self.revenue <= 0:
+            return None
+        return float(self.uncosted_revenue / self.revenue)
 
     @property
     def growth(self) -> float | None:
@@ -126,17 +141,22 @@ class Headline:
 def headline(analysis: Analysis) -> Headline:
     """The period's totals over the accounts in the analysis, and the top-10 verdict."""
     zero = Decimal("0.00")
-    sums = analysis.metrics.select(
+    metrics = analysis.metrics
+    sums = metrics.select(
         pl.col("revenue").sum(),
-        pl.col("gross_profit").sum(),
-        pl.col("net_contribution").sum(),
+        known_sum(pl.col("gross_profit")),
+        known_sum(pl.col("net_contribution")),
+        pl.col("uncosted_revenue").sum(),
         pl.col("revenue_prev").sum(),
     ).row(0, named=True)
     health = analysis.health
+    empty = metrics.is_empty()
     return Headline(
         revenue=sums["revenue"] or zero,
-        gross_profit=sums["gross_profit"] or zero,
-        net_contribution=sums["net_contribution"] or zero,
+        gross_profit=zero if empty else sums["gross_profit"],
+        net_contribution=zero if empty else sums["net_contribution"],
+        uncosted_revenue=sums["uncosted_revenue"] or zero,
+        score_gaps=score_basis(analysis.tiers, analysis.policy),
         buyers=active_ids(analysis.metrics).len(),
         revenue_prev=(sums["revenue_prev"] or zero) if _comparable(analysis) else None,
         top_share=health.top_revenue_share,

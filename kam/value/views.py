@@ -78,9 +78,14 @@ def _figures(analysis, previous, period) -> dict:
     top = charts.top_net(analysis)
     moves = charts.tier_moves(analysis, previous) if previous is not None else None
     move_rows = [row for group in (moves.examples.values() if moves else []) for row in group]
+    headline = charts.headline(analysis)
     return {
         "accounts_seen": analysis.accounts.height,
-        "headline": charts.headline(analysis),
+        "headline": headline,
+        "score_gaps": [
+            {"label": str(WEIGHT_LABELS.get(name, name)), "accounts": accounts}
+            for name, accounts in headline.score_gaps.items()
+        ],
         "links": {
             "all": charts.list_link(period, sort="-revenue"),
             "buyers": charts.list_link(period, bought="yes", sort="-revenue"),

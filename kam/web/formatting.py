@@ -6,6 +6,10 @@ Exact amounts stay in tables that add up and in exports; these are for headlines
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
 WAN = Decimal(10_000)
 YI = Decimal(100_000_000)
 SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "HKD": "HK$", "JPY": "¥", "GBP": "£"}
@@ -74,3 +78,75 @@ def signed_percent(value, places: int = 1) -> str:
     if rounded == 0:
         return f"{abs(rounded)}%"
     return f"{'+' if rounded > 0 else MINUS}{abs(rounded)}%"
+
+
+# ---------------------------------------------------------------- unknown figures
+
+UNKNOWN = "—"
+NO_COST, NO_PAYMENTS, NO_COST_OR_PAYMENTS = "no_cost", "no_payments", "no_cost_or_payments"
+REASONS = {
+    NO_COST: _("Unknown: the imported data has no cost for this revenue (or part of it)."),
+    NO_PAYMENTS: _(
+        "Unknown: the imported data has no payment data for this revenue (or part of it)."
+    ),
+    NO_COST_OR_PAYMENTS: _(
+        "Unknown: it needs the cost of goods and payment data, and the imported data "
+        "lacks one of them here."
+    ),
+}
+"""Why a figure is unknown, as a page says it next to the "—"."""
+
+UNKNOWN_BECAUSE = {
+    "cost": NO_COST,
+    "cost_of_goods": NO_COST,
+    "gross_profit": NO_COST,
+    "gross_margin": NO_COST,
+    "cash_collected": NO_PAYMENTS,
+    "receivables": NO_PAYMENTS,
+    "average_receivables": NO_PAYMENTS,
+    "financing_cost": NO_PAYMENTS,
+    "net_contribution": NO_COST_OR_PAYMENTS,
+}
+"""The metrics that are unknown (null) when an input is missing, and which input."""
+
+
+def unknown_reason(metric: str, row=None) -> str | None:
+    """Why `metric` is unknown, or None when it is not a figure that can lack its input.
+    With the account's `row`, net contribution names the input that is actually missing."""
+    reason = UNKNOWN_BECAUSE.get(metric)
+    if reason == NO_COST_OR_PAYMENTS and row is not None:
+        if row.get("gross_profit") is None:
+            reason = NO_COST
+        elif row.get("financing_cost") is None:
+            reason = NO_PAYMENTS
+    return None if reason is None else str(REASONS[reason])
+
+
+def unknown(reason: str | None) -> SafeString:
+    """The one way a page shows an unknown figure: "—", the reason as its tooltip and for
+    screen readers. Without a reason (nothing to divide, no period to compare) a plain "–"."""
+    if not reason:
+        return format_html('<span class="muted">{}</span>', "–")
+    return format_html(
+        '<span class="unknown" title="{}" aria-label="{}">{}</span>', reason, reason, UNKNOWN
+    )
+
+
+def figure(value, kind: str, metric: str = "", *, language: str, currency: str, row=None):
+    """A figure as a page shows it (money short with the exact amount as tooltip, share as
+    percent, days, count), or `unknown` with the reason when it is None."""
+    if value is None or value == "":
+        return unknown(unknown_reason(metric, row))
+    if kind == "money":
+        return format_html(
+            '<span title="{}">{}</span>',
+            exact_amount(value, currency),
+            short_amount(value, language, currency),
+        )
+    if kind == "exact":
+        return exact_amount(value, currency)
+    if kind == "share":
+        return percent(value)
+    if kind == "days":
+        return f"{float(value):.0f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)

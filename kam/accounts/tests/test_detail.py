@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
@@ -14,6 +15,7 @@ from kam.accounts.choices import RelationshipStage, SalesStage, StageTrack, Team
 from kam.accounts.models import StageCheck
 from kam.conftest import make_user
 from kam.core.history import history_of
+from kam.core.versions import ROLLUP, VALUE, bump
 from kam.people.models import Contact
 from kam.sales.models import AccountMonth
 from kam.value.analytics.periods import add_months
@@ -25,12 +27,16 @@ MONTHS = 24  # 2024-01 .. 2025-12, so the page opens on 2025, the last whole yea
 
 @pytest.fixture
 def sales(cast):
-    """Two years of monthly sales for east_account: revenue 100,000 + n, cost 70,000."""
+    """Two years of monthly sales for east_account: revenue 100,000 + n, cost 70,000, paid
+    within the month (an export with payment columns: tracked and collected)."""
     for n in range(MONTHS):
+        revenue = Decimal("100000.00") + n
         AccountMonth.objects.create(
             account=cast.east_account,
             month=add_months(FIRST_MONTH, n),
-            revenue=Decimal("100000.00") + n,
+            revenue=revenue,
+            tracked_revenue=revenue,
+            collected=revenue,
             cost=Decimal("70000.00"),
             orders=3,
             lines=5,
@@ -247,6 +253,32 @@ def test_value_tab_shows_the_periods_figures(client, sales, english):
     assert "¥360,210.00" in value  # gross profit
     assert "30.0%" in value  # gross margin
     assert "waterfall-option" in value and "trend-option" in value
+
+
+def test_value_tab_shows_unknown_with_the_reason(client, sales, english):
+    """Months without cost and without payment data: the margin, the net contribution and
+    the receivables read "—" with why, the waterfall is not drawn at zero, and the trend's
+    data gives null for the unknown months."""
+    AccountMonth.objects.filter(account=sales.east_account, month__year=2025).update(
+        uncosted_revenue=F("revenue"), cost=0, tracked_revenue=0, collected=0
+    )
+    bump(ROLLUP, VALUE)
+    client = as_user(client, sales.owner_kam)
+    page = client.get(page_url(sales.east_account, year=2025), HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    value = html[html.index('id="value-tab"') : html.index('id="stages-tab"')]
+    no_cost = "Unknown: the imported data has no cost for this revenue (or part of it)."
+    no_payments = "Unknown: the imported data has no payment data for this revenue (or part of it)."
+    assert value.count(f'title="{no_cost}"') >= 4  # cost, profit, margin, net contribution
+    assert f'title="{no_payments}"' in value  # cash collected, receivables
+    assert "(100.0%) have no cost in the imported data" in value
+    assert "waterfall-option" not in value and "Not drawn" in value
+    assert "Margin unknown: the checks that need the margin" in value
+    assert "left out as unknown: Gross profit, Cash collected, Net contribution" in value
+    chart = client.get(reverse("accounts:chart", args=[sales.east_account.pk]), {"year": 2025})
+    months = {m["month"]: m for m in chart.json()["months"]}
+    assert months["2025-06"]["gross_profit"] is None and months["2025-06"]["revenue"] != "0.00"
+    assert months["2024-06"]["gross_profit"] == "30005.00"
 
 
 def test_chart_data_is_the_36_months_up_to_the_period_end(client, sales):

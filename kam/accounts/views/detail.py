@@ -50,7 +50,7 @@ from kam.value.analytics.pnl import waterfall
 from kam.value.analytics.scorecard import NOT_ASSESSED, QUADRANT_LABELS, posture
 from kam.value.charts import evidence_rows
 from kam.value.choices import Tier
-from kam.value.forms import period_form
+from kam.value.forms import WEIGHT_LABELS, period_form
 from kam.web.formatting import exact_amount, short_amount
 
 TREND_MONTHS = 36
@@ -103,8 +103,8 @@ def account_chart(request, pk):
                 {
                     "month": f"{m.month:%Y-%m}",
                     "revenue": str(m.revenue),
-                    "cost": str(m.cost),
-                    "gross_profit": str(m.gross_profit),
+                    "cost": None if m.cost is None else str(m.cost),
+                    "gross_profit": None if m.gross_profit is None else str(m.gross_profit),
                 }
                 for m in months
             ],
@@ -134,11 +134,17 @@ def period_from(params, user) -> Period:
 class TrendMonth:
     month: date
     revenue: Decimal = Decimal("0.00")
-    cost: Decimal = Decimal("0.00")
+    known_cost: Decimal = Decimal("0.00")
+    uncosted_revenue: Decimal = Decimal("0.00")
 
     @property
-    def gross_profit(self) -> Decimal:
-        return self.revenue - self.cost
+    def cost(self) -> Decimal | None:
+        """Unknown (None) when part of the month's revenue has no cost in the data."""
+        return None if self.uncosted_revenue else self.known_cost
+
+    @property
+    def gross_profit(self) -> Decimal | None:
+        return None if self.cost is None else self.revenue - self.cost
 
 
 def trend(account: Account, period: Period) -> list[TrendMonth]:
@@ -146,8 +152,8 @@ def trend(account: Account, period: Period) -> list[TrendMonth]:
     first = add_months(period.last_month, 1 - TREND_MONTHS)
     rows = AccountMonth.objects.filter(
         account=account, month__gte=first, month__lte=period.end
-    ).values_list("month", "revenue", "cost")
-    found = {month: TrendMonth(month, revenue, cost) for month, revenue, cost in rows}
+    ).values_list("month", "revenue", "cost", "uncosted_revenue")
+    found = {row[0]: TrendMonth(*row) for row in rows}
     starts = [add_months(first, i) for i in range(TREND_MONTHS)]
     return [found.get(start) or TrendMonth(start) for start in starts]
 
@@ -329,8 +335,13 @@ def _value(account: Account, analysis) -> dict:
     card = _row(analysis.scorecard, account.pk) or {}
     quadrant = card.get("quadrant") or NOT_ASSESSED
     flags = [flag for flag in analysis.flags if flag.account_id == account.pk]
+    uncosted = (metrics or {}).get("uncosted_revenue")
     return {
         "has_sales": metrics is not None and bool(metrics.get("revenue") or metrics.get("orders")),
+        "row": metrics,
+        "uncosted_revenue": uncosted if uncosted and uncosted > 0 else None,
+        "uncosted_share": (metrics or {}).get("uncosted_share"),
+        "score_left_out": _score_left_out(analysis, account.pk),
         "metrics": [
             {
                 "key": key,
@@ -362,6 +373,7 @@ def _value(account: Account, analysis) -> dict:
             "posture": posture(quadrant, flags, card.get("current_reason")),
         },
         "waterfall_option": _waterfall_option(pnl) if pnl else None,
+        "waterfall_unknown": bool(pnl) and any(v is None for v in pnl.values()),
     }
 
 
@@ -374,6 +386,17 @@ def _growth_reason(metrics: dict | None, analysis) -> str | None:
     if reason is None and metrics is not None and metrics.get("revenue"):
         return periods.new_account_reason()
     return reason
+
+
+def _score_left_out(analysis, account_id: int) -> str:
+    """The weighted metrics the account's value score had to leave out as unknown, named
+    for the page ("" when it used them all or has no score)."""
+    tier = _row(analysis.tiers, account_id) or {}
+    if tier.get("score") is None or "score_metrics" not in tier:
+        return ""
+    used = set(tier["score_metrics"] or [])
+    left = [name for name in analysis.policy.value.normalised_weights() if name not in used]
+    return ", ".join(str(WEIGHT_LABELS.get(name, name)) for name in left)
 
 
 # ---------------------------------------------------------------- charts
@@ -407,7 +430,7 @@ def _month_link(month: date) -> str:
 
 
 def _trend_option(months: list[TrendMonth]) -> dict:
-    largest = max((max(m.revenue, abs(m.gross_profit)) for m in months), default=Decimal(0))
+    largest = max((max(m.revenue, abs(m.gross_profit or 0)) for m in months), default=Decimal(0))
     unit, unit_name = _unit(largest)
     labels = [f"{m.month:%Y-%m}" for m in months]
     return {
@@ -429,7 +452,11 @@ def _trend_option(months: list[TrendMonth]) -> dict:
                 "name": _("Gross profit"),
                 "type": "line",
                 "smooth": True,
-                "data": [_scaled(m.gross_profit, unit) for m in months],
+                # an unknown month is a gap in the line, not a drop to zero
+                "data": [
+                    None if m.gross_profit is None else _scaled(m.gross_profit, unit)
+                    for m in months
+                ],
             },
         ],
     }
@@ -444,6 +471,8 @@ def _waterfall_option(row: dict) -> dict:
     loss below zero is drawn as well as a profit."""
     categories = dict(CostCategory.choices)
     steps = waterfall(row)
+    if any(step["amount"] is None for step in steps):
+        return None  # a bar drawn at 0 for an unknown cost would be the lie we avoid
     largest = max((abs(step["amount"]) for step in steps), default=Decimal(0))
     unit, unit_name = _unit(largest)
     labels, bases, bars = [], [], []

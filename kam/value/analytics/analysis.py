@@ -18,7 +18,7 @@ from .periods import Comparison, Period
 from .pnl import TeamPnl, account_pnl, costs_by_category, team_pnl
 from .policy import Policy
 from .scorecard import potential_scores, scorecard
-from .tiers import assign_tiers, value_scores, with_unscored
+from .tiers import assign_tiers, score_basis, value_scores, with_unscored
 
 RANKED = ("revenue", "gross_profit", "cash_collected", "orders")
 """The single metrics of M1.1 (按单一指标): 销售额, 利润, 回款, 交易次数."""
@@ -123,6 +123,7 @@ _JSON_MONEY = (
     "revenue",
     "cost",
     "gross_profit",
+    "uncosted_revenue",
     "cash_collected",
     "cost_to_serve",
     "net_contribution",
@@ -135,7 +136,13 @@ def _money(value: Decimal | None) -> str | None:
 
 def to_json(analysis: Analysis) -> dict[str, Any]:
     """A JSON-ready dict: money as decimal strings ("1234.50"), shares as float
-    fractions, accounts by revenue, largest first; flags with their evidence."""
+    fractions, accounts by revenue, largest first; flags with their evidence.
+
+    Unknown figures are null, never 0: cost, gross profit and margin where part of the
+    revenue has no cost (uncosted_revenue says how much), cash, receivables and financing
+    cost without payment data, net contribution when either is unknown. score_metrics
+    names what each value score used; "unknown" sums the period's uncosted revenue and
+    counts, per weighted metric, the scored accounts that lacked it."""
     flags: dict[int, list[dict]] = {}
     for flag in analysis.flags:
         flags.setdefault(flag.account_id, []).append(flag.as_dict())
@@ -145,13 +152,12 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
         if "overridden" in analysis.tiers.columns
         else pl.lit(False)
     )
+    tiers = analysis.tiers.select(
+        "account_id", "score", "score_metrics", "tier", tier_set_by_hand=by_hand
+    )
     table = (
         analysis.metrics.join(names, on="account_id", how="left")
-        .join(
-            analysis.tiers.select("account_id", "score", "tier", tier_set_by_hand=by_hand),
-            on="account_id",
-            how="left",
-        )
+        .join(tiers, on="account_id", how="left")
         .sort("revenue", "account_id", descending=[True, False])
     )
     rows = []
@@ -167,7 +173,9 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
             "gross_margin": row["gross_margin"],
             "revenue_prev": _money(row["revenue_prev"]),
             "growth": row["growth"],
+            "uncosted_share": row["uncosted_share"],
             "score": row["score"],
+            "score_metrics": row["score_metrics"] or [],
             "tier": None if row["tier"] is None else str(row["tier"]),
             "tier_set_by_hand": bool(row["tier_set_by_hand"]),
             "flags": flags.get(row["account_id"], []),
@@ -175,6 +183,7 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
         rows.append(entry)
     health = analysis.health
     comparison = analysis.comparison or Comparison.of(analysis.period, None)
+    metrics = analysis.metrics
     return {
         "period": {
             "from": analysis.period.start.isoformat(),
@@ -188,6 +197,11 @@ def to_json(analysis: Analysis) -> dict[str, Any]:
         },
         "currency": analysis.currency,
         "accounts": rows,
+        "unknown": {
+            "uncosted_revenue": _money(metrics.get_column("uncosted_revenue").sum()),
+            "revenue": _money(metrics.get_column("revenue").sum()),
+            "score_metrics_missing": score_basis(analysis.tiers, analysis.policy),
+        },
         "pareto": {
             "top20_revenue_share": analysis.revenue_pareto.top_value_share,
             "top20_profit_share": analysis.profit_pareto.top_value_share,

@@ -121,9 +121,8 @@ def account_metrics(
     Columns (METRIC_COLUMNS): sums over the period's months; gross_profit = revenue −
     cost; gross_margin = gross_profit ÷ revenue; discount_rate = discount ÷ (revenue +
     discount), the share taken off list price; return_rate = returns ÷ (revenue +
-    returns), since revenue is already net of returned lines; uncosted_share = revenue
-    whose cost the ERP export lacked ÷ revenue (its cost counts as 0, so margins are
-    overstated by that much: the column says so rather than guess a cost); cash_collected =
+    returns), since revenue is already net of returned lines; uncosted_revenue = revenue
+    whose cost the ERP export lacked, uncosted_share = that ÷ revenue; cash_collected =
     money received in the period, whatever month the goods were ordered; days_to_pay =
     Σ days × amount ÷ Σ amount paid for the period's orders; active_months = months with
     revenue ≠ 0 or an order; growth = revenue ÷ revenue_prev − 1, where revenue_prev is the
@@ -135,12 +134,24 @@ def account_metrics(
     read the same on a quarter as on a year.
 
     receivables = Σ tracked revenue − Σ collected over all months up to the period end,
-    never below 0: revenue from exports without payment columns is not taken as owed, and
-    an account with neither payments nor tracked revenue in the period has cash_collected
-    null — the input does not say, so kam does not invent it. financing_cost charges every month-end receivable of the period (also
+    never below 0. financing_cost charges every month-end receivable of the period (also
     floored at 0) at the annual rate ÷ 12, which equals average month-end receivables ×
     rate × period.years and adds up across periods. net_contribution = gross_profit −
     cost_to_serve − financing_cost. Ratios are null where their denominator is ≤ 0.
+
+    Unknown is not zero (null, never 0, where the input lacks a figure):
+    - cost is known for an account in the period when none of its revenue lacks a cost
+      (uncosted_revenue = 0); otherwise cost, gross_profit and gross_margin are null.
+      Not a margin on the costed part: the part without cost is rarely a random sample
+      (a product line, a second ERP), so that margin would rank and tier the account on
+      figures nobody chose; uncosted_share says how much is missing.
+    - payments are known when all its revenue in the period came from exports with
+      payment columns (tracked_revenue = revenue) and its sales up to the period end did
+      not all come without payment data (an account that never bought owes nothing);
+      otherwise cash_collected, receivables, average_receivables and financing_cost are
+      null (cash_collected also when the period has neither payments nor tracked
+      revenue).
+    - net_contribution is null when gross_profit or financing_cost is.
     """
     policy = policy or Policy()
     frames.require(months, frames.MONTHS, "months")
@@ -159,10 +170,13 @@ def account_metrics(
         .group_by("account_id")
         .agg(cost_to_serve=pl.col("amount").sum(), _in_costs=pl.len())
     )
-    balances = _receivable_balances(opening, in_period, period, _sort_key_fits(months, period))
+    balances = _receivable_balances(
+        opening.select("account_id", "change"), in_period, period, _sort_key_fits(months, period)
+    )
+    history = opening.select("account_id", *_HISTORY_NAMES)
 
     joined = sums
-    for other in (prev, balances, cts):
+    for other in (prev, balances, cts, history):
         joined = joined.join(other, on="account_id", how="full", coalesce=True)
     active = (
         pl.col("_in_period").is_not_null()
@@ -194,9 +208,9 @@ def _from_months(lf: pl.LazyFrame, in_period: pl.LazyFrame, period: Period) -> t
     )
     opening = (
         lf.filter(pl.col("month") < period.start)
-        .select("account_id", _CHANGE)
+        .select("account_id", _CHANGE, *_HISTORY)
         .group_by("account_id")
-        .agg(pl.col("change").sum())
+        .agg(pl.col("change").sum(), pl.col(*_HISTORY_NAMES).any())
     )
     return sums, prev, opening
 
@@ -211,15 +225,33 @@ def _from_years(years: pl.LazyFrame, year: int) -> tuple:
     )
     opening = (
         years.filter(pl.col("year") < year)
-        .select("account_id", _CHANGE)
+        .select("account_id", _CHANGE, *_HISTORY)
         .group_by("account_id")
-        .agg(pl.col("change").sum())
+        .agg(pl.col("change").sum(), pl.col(*_HISTORY_NAMES).any())
     )
     return sums, prev, opening
 
 
+def _paid_before_or_now() -> pl.Expr:
+    """Whether the account's rows up to the period end carry payment data (revenue from an
+    export with payment columns, or money collected) or no sales at all (nothing sold,
+    nothing owed). Sales that never had payment data leave what the account owes
+    unknown, not 0. From the opening row's flags (_HISTORY) and the period's sums."""
+    before = pl.col("_paid_before").fill_null(False)
+    sold_before = pl.col("_sold_before").fill_null(False)
+    now = (pl.col("tracked_revenue") != 0) | (pl.col("collected") != 0)
+    return before | now | ~(sold_before | (pl.col("lines") > 0) | (pl.col("revenue") != 0))
+
+
 _CHANGE = (pl.col("tracked_revenue") - pl.col("collected")).alias("change")
 """What a row adds to the amount owed: revenue that can be owed, less cash collected."""
+
+_HISTORY = (
+    ((pl.col("tracked_revenue") != 0) | (pl.col("collected") != 0)).alias("_paid_before"),
+    ((pl.col("lines") > 0) | (pl.col("revenue") != 0)).alias("_sold_before"),
+)
+_HISTORY_NAMES = ("_paid_before", "_sold_before")
+"""Per row before the period: did it carry payment data, did it sell anything."""
 
 
 def _sort_key_fits(months: pl.DataFrame, period: Period) -> bool:
@@ -281,25 +313,31 @@ def _derive(lf: pl.LazyFrame, period: Period, policy: Policy) -> pl.LazyFrame:
     revenue, discount, returns = pl.col("revenue"), pl.col("discount"), pl.col("return_amount")
     month_end_sum = pl.col("_month_end_sum").cast(pl.Decimal(38, 10))
     financing = month_end_sum * pl.lit(rate, dtype=pl.Decimal(38, 10)) / 12
+    cost_known = pl.col("uncosted_revenue") == 0
+    untracked = revenue - pl.col("tracked_revenue")
+    paid_known = (untracked == 0) & _paid_before_or_now()
+    some_payment = (pl.col("tracked_revenue") != 0) | (pl.col("collected") != 0)
     lf = lf.with_columns(
-        gross_profit=revenue - pl.col("cost"),
-        gross_margin=ratio(revenue - pl.col("cost"), revenue),
+        cost=known_if(cost_known, pl.col("cost")),
+        gross_profit=known_if(cost_known, revenue - pl.col("cost")),
+        gross_margin=known_if(cost_known, ratio(revenue - pl.col("cost"), revenue)),
         discount_rate=ratio(discount, revenue + discount),
         uncosted_share=ratio(pl.col("uncosted_revenue"), revenue),
         return_rate=ratio(returns, revenue + returns),
-        cash_collected=pl.when((pl.col("tracked_revenue") != 0) | (pl.col("collected") != 0))
-        .then(pl.col("collected"))
-        .otherwise(None),
+        cash_collected=known_if((untracked == 0) & some_payment, pl.col("collected")),
         days_to_pay=ratio(pl.col("paid_days_amount"), pl.col("paid_amount")),
-        receivables=pl.when(pl.col("_closing") > 0).then(pl.col("_closing")).otherwise(0),
-        average_receivables=to_cents(month_end_sum / period.months),
+        receivables=known_if(
+            paid_known, pl.when(pl.col("_closing") > 0).then(pl.col("_closing")).otherwise(0)
+        ),
+        average_receivables=known_if(paid_known, to_cents(month_end_sum / period.months)),
         growth=ratio(revenue, pl.col("revenue_prev")) - 1,
         annualised_revenue=to_cents(revenue.cast(pl.Decimal(38, 10)) * 12 / period.months),
         orders_per_year=pl.col("orders").cast(pl.Float64) / period.years,
-        financing_cost=to_cents(financing),
+        financing_cost=known_if(paid_known, to_cents(financing)),
     )
     return lf.with_columns(
         receivables=pl.col("receivables").cast(MONEY),
+        # null + x is null in Polars: an unknown part makes the whole unknown
         net_contribution=pl.col("gross_profit")
         - pl.col("cost_to_serve")
         - pl.col("financing_cost"),
@@ -328,13 +366,25 @@ def _growth(lf: pl.LazyFrame, comparable: bool) -> pl.LazyFrame:
     )
 
 
+def known_if(known: pl.Expr, value: pl.Expr) -> pl.Expr:
+    """`value` where `known` holds, else null: a figure whose input is missing is unknown."""
+    return pl.when(known).then(value).otherwise(None)
+
+
+def known_sum(expr: pl.Expr) -> pl.Expr:
+    """Σ expr, null when any value is null. Polars' sum skips nulls, which would report
+    the total of the known part as the whole; a total with an unknown part is unknown."""
+    return pl.when(expr.null_count() == 0).then(expr.sum()).otherwise(None)
+
+
 def rank_by(metrics: pl.DataFrame, metric: str, descending: bool = True) -> pl.DataFrame:
     """Single-metric ranking (M1.1, 按单一指标): account_id, value, rank (1 = first; ties
     share the best rank, like a sports table), share of the total over all accounts, and
-    the cumulative share down the table. Null values go last, unranked."""
+    the cumulative share down the table. Null (unknown) values go last, unranked, and
+    make the shares unknown: a share of the known part's total would pass for the whole."""
     if metric not in metrics.columns:
         raise ValueError(f"unknown metric {metric!r}")
-    total = pl.col("value").cast(pl.Float64).sum()
+    total = known_sum(pl.col("value").cast(pl.Float64))
     return (
         metrics.select("account_id", pl.col(metric).alias("value"))
         .sort("value", "account_id", descending=[descending, False], nulls_last=True)

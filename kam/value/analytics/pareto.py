@@ -30,7 +30,7 @@ class Pareto:
 
     value: str
     accounts: int
-    total: Decimal
+    total: Decimal | None
     top_share: float
     top_value_share: float | None
     curve: pl.DataFrame
@@ -61,6 +61,9 @@ def pareto(
         .get_column(value)
     )
     n = values.len()
+    if values.null_count():
+        empty = pl.DataFrame(schema={"account_share": pl.Float64, "value_share": pl.Float64})
+        return Pareto(value, n, None, policy.portfolio.top_share, None, empty)
     total = Decimal(values.sum()) if n else Decimal("0.00")
     top = policy.portfolio.top_share
     if n == 0 or total <= 0:

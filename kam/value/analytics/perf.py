@@ -64,6 +64,7 @@ def synthetic_months(accounts: int, months: int, first: date) -> pl.DataFrame:
         paid_amount=_cents(pl.col("_rev") * 0.9 * 100),
         paid_days_amount=_cents(pl.col("_rev") * 0.9 * (30 + 90 * _noise(6)) * 100),
         collected=_cents(pl.col("_rev") * (0.8 + 0.2 * _noise(7)) * 100),
+        tracked_revenue=_cents(pl.col("_rev") * 100),
         lines=pl.col("_orders") * 3,
         orders=pl.col("_orders"),
         return_lines=(pl.col("_orders") // 10),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -20,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import frames
 from .frames import MONEY
+from .metrics import known_sum
 from .periods import Period
 
 CTS_PREFIX = "cts_"
@@ -104,7 +104,8 @@ def account_pnl(metrics: pl.DataFrame, by_category: pl.DataFrame) -> pl.DataFram
 def waterfall(row: Mapping[str, Any]) -> list[dict[str, Any]]:
     """A P&L row as waterfall steps for a chart or a table: {step, label, amount, kind}
     where kind is "total" (a bar from zero) or "minus" (a drop). Category steps are
-    labelled by their category key for the caller to translate with its own choices."""
+    labelled by their category key for the caller to translate with its own choices.
+    An unknown amount (no cost, no payment data) stays None: the caller draws no bar."""
     steps = [("list_revenue", "total"), ("discount", "minus"), ("revenue", "total")]
     steps += [("cost_of_goods", "minus"), ("gross_profit", "total")]
     steps += [(key, "minus") for key in row if key.startswith(CTS_PREFIX)]
@@ -112,7 +113,7 @@ def waterfall(row: Mapping[str, Any]) -> list[dict[str, Any]]:
     out = []
     for key, kind in steps:
         label = STEP_LABELS.get(key, key.removeprefix(CTS_PREFIX))
-        amount = row[key] if row[key] is not None else Decimal("0.00")
+        amount = row[key]
         out.append({"step": key, "label": label, "amount": amount, "kind": kind})
     return out
 
@@ -123,7 +124,8 @@ def team_pnl(pnl: pl.DataFrame, team: pl.DataFrame | None) -> TeamPnl:
     Shared credit, as [001] asks ("不要怕同一指标被重复计算"): an account counts in full
     for every member of its team and every department on it, so the rows add up to
     more than the company total — on purpose. A person on one account under two roles
-    counts it once; members with a blank department are left out of by_department.
+    counts it once; members with a blank department are left out of by_department. A sum
+    with an account whose figure is unknown (no cost, no payment data) is unknown.
     """
     team = frames.empty(frames.TEAM) if team is None else team
     frames.require(team, frames.TEAM, "team")
@@ -135,7 +137,7 @@ def team_pnl(pnl: pl.DataFrame, team: pl.DataFrame | None) -> TeamPnl:
             .unique()
             .join(pnl, on="account_id", how="inner")
             .group_by(key)
-            .agg(accounts=pl.len().cast(pl.Int64), **{c: pl.col(c).sum() for c in money})
+            .agg(accounts=pl.len().cast(pl.Int64), **{c: known_sum(pl.col(c)) for c in money})
             .sort(key)
         )
 

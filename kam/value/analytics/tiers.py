@@ -64,14 +64,22 @@ def standings(tiers: pl.DataFrame, metrics: pl.DataFrame) -> pl.DataFrame:
 
 
 def value_scores(metrics: pl.DataFrame, policy: Policy | None = None) -> pl.DataFrame:
-    """account_id, score: Σ weight × percentile rank of each weighted metric.
+    """account_id, score, score_metrics: Σ weight × percentile rank of each weighted
+    metric, and the weighted metrics the score used.
 
     Normalisation: each metric becomes its percentile rank in [0, 1] among the accounts
     that bought in the period (revenue > 0), ties averaged — (average rank − 1) ÷ (n −
     1). Ranks ignore units (yuan, counts) and outliers (one ¥1亿 customer cannot crush
     everyone else to 0), so weights mean what they say. Weights are renormalised to sum
-    1; if an account lacks a metric (null), the weights it has are renormalised. Accounts
-    that did not buy get a null score.
+    1.
+
+    Unknown is not zero: a metric that is unknown for an account (null: no cost in the
+    data, no payment data) is left out of its score and the weights it has are
+    renormalised, so it neither drags the account down nor lifts it. When a metric is
+    unknown for everybody (a file without cost columns) every score uses the same
+    remaining metrics: company-wide renormalisation falls out of the per-account one.
+    score_metrics names the metrics each score used. Accounts that did not buy get a
+    null score and no metrics.
     """
     policy = policy or Policy()
     weights = policy.value.normalised_weights()
@@ -87,12 +95,60 @@ def value_scores(metrics: pl.DataFrame, policy: Policy | None = None) -> pl.Data
     weighted = pl.sum_horizontal([(pl.col(r) * w[r]).fill_null(0) for r in ranks])
     present = pl.sum_horizontal([pl.col(r).is_not_null() * w[r] for r in ranks])
     score = pl.when(present > 0).then(weighted / present)
+    # which metrics each score used, as a bit mask looked up in a table of the 2^k lists:
+    # building a list per row is 30× slower at 100,000 accounts
+    mask = pl.sum_horizontal(
+        [pl.col(r).is_not_null().cast(pl.Int32) * (1 << i) for i, r in enumerate(ranks)]
+    )
+    names = list(weights)
+    if len(names) > 10:  # a table of 2^k lists would be too big: build them per row
+        used = pl.concat_list(
+            [
+                pl.when(pl.col(r).is_not_null()).then(pl.lit(n))
+                for r, n in zip(ranks, names, strict=True)
+            ]
+        ).list.drop_nulls()
+        return (
+            metrics.lazy()
+            .select("account_id", **ranks)
+            .select(
+                "account_id", score.cast(pl.Float64).alias("score"), used.alias("score_metrics")
+            )
+            .collect()
+        )
+    lists = pl.DataFrame(
+        {
+            "_mask": range(1 << len(names)),
+            "score_metrics": [
+                [name for i, name in enumerate(names) if m >> i & 1] for m in range(1 << len(names))
+            ],
+        },
+        schema={"_mask": pl.Int32, "score_metrics": pl.List(pl.String)},
+    )
     return (
         metrics.lazy()
         .select("account_id", **ranks)
-        .select("account_id", score.cast(pl.Float64).alias("score"))
+        .select("account_id", score.cast(pl.Float64).alias("score"), mask.alias("_mask"))
+        .join(lists.lazy(), on="_mask", how="left", maintain_order="left")
+        .drop("_mask")
         .collect()
     )
+
+
+def score_basis(scores: pl.DataFrame, policy: Policy | None = None) -> dict[str, int]:
+    """Weighted metric → how many scored accounts lacked it (unknown), for the metrics
+    some scored account lacked: what a page says next to the scores, so "scored on
+    revenue, orders and cash" is never silent. Empty when every score used every metric."""
+    policy = policy or Policy()
+    scored = scores.filter(pl.col("score").is_not_null())
+    if scored.is_empty():
+        return {}
+    counts = {
+        name: scored.height
+        - scored.select(pl.col("score_metrics").list.contains(name).sum()).item()
+        for name in policy.value.normalised_weights()
+    }
+    return {name: n for name, n in counts.items() if n}
 
 
 def assign_tiers(
@@ -103,8 +159,9 @@ def assign_tiers(
     flags: list[Flag] | pl.DataFrame | None = None,
     potential: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """One row per account of `metrics`: account_id, score, potential_score, flags,
-    uncapped_tier (what the numbers alone say), tier, capped_by_flags.
+    """One row per account of `metrics`: account_id, score, score_metrics (the weighted
+    metrics the score used), potential_score, flags, uncapped_tier (what the numbers
+    alone say), tier, capped_by_flags.
 
     percentile method: diamond when fewer than diamond_share × n scored accounts score
     strictly higher; gold likewise with diamond_share + gold_share. Ties share a tier,
@@ -126,7 +183,11 @@ def assign_tiers(
     scores = value_scores(metrics, policy) if scores is None else scores
     frame = (
         metrics.select("account_id", "revenue", "annualised_revenue", "growth")
-        .join(scores.select("account_id", "score"), on="account_id", how="left")
+        .join(
+            scores.select("account_id", "score", *_metrics_used(scores)),
+            on="account_id",
+            how="left",
+        )
         .join(_potential(potential), on="account_id", how="left")
         .join(flag_kinds(flags), on="account_id", how="left")
         .with_columns(pl.col("flags").fill_null([]))
@@ -138,6 +199,7 @@ def assign_tiers(
     return frame.with_columns(_top=_top_tier(rules), _fallback=fallback).select(
         "account_id",
         "score",
+        pl.col("score_metrics").fill_null([]),
         "potential_score",
         "flags",
         pl.coalesce(top, "_fallback").cast(_TIER_TYPE).alias("uncapped_tier"),
@@ -181,6 +243,7 @@ def with_unscored(
         missing.join(_potential(potential), on="account_id", how="left")
         .with_columns(
             score=pl.lit(None, dtype=tiers.schema["score"]),
+            score_metrics=pl.lit([], dtype=pl.List(pl.String)),
             flags=pl.lit([], dtype=tiers.schema["flags"]),
             uncapped_tier=tier,
             tier=tier,
@@ -190,6 +253,13 @@ def with_unscored(
         .cast(dict(tiers.schema))
     )
     return pl.concat([tiers, rest])
+
+
+def _metrics_used(scores: pl.DataFrame) -> list[pl.Expr]:
+    """score_metrics from `scores`, or an empty list where a caller's scores lack it."""
+    if "score_metrics" in scores.columns:
+        return [pl.col("score_metrics")]
+    return [pl.lit([], dtype=pl.List(pl.String)).alias("score_metrics")]
 
 
 def _potential(potential: pl.DataFrame | None) -> pl.DataFrame:

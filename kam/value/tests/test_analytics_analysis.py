@@ -24,7 +24,10 @@ ACCOUNT_KEYS = {
     "days_to_pay",
     "cost_to_serve",
     "net_contribution",
+    "uncosted_revenue",
+    "uncosted_share",
     "score",
+    "score_metrics",
     "tier",
     "flags",
 }

@@ -50,7 +50,6 @@ def ledger() -> tuple[pl.DataFrame, pl.DataFrame]:
                 "month": ym(2025, 3),
                 "revenue": 3000,
                 "cost": 2100,
-                "uncosted_revenue": 600,
                 "return_amount": 200,
                 "orders": 1,
                 "lines": 3,
@@ -119,7 +118,8 @@ def test_sums_margin_discount_and_returns(year_metrics):
     assert steady["gross_margin"] == pytest.approx(0.34)  # 1,700 ÷ 5,000
     assert steady["discount_rate"] == pytest.approx(500 / 5500)  # off the 5,500 list price
     assert steady["return_rate"] == pytest.approx(200 / 5200)  # of 5,200 sold before returns
-    assert steady["uncosted_share"] == pytest.approx(0.12)  # 600 ÷ 5,000 had no cost
+    assert steady["uncosted_revenue"] == D("0.00")
+    assert steady["uncosted_share"] == pytest.approx(0.0)  # every line had its cost
     assert (steady["orders"], steady["lines"], steady["return_lines"]) == (3, 8, 1)
 
 

@@ -66,10 +66,10 @@ def test_superstore_metrics_match_an_independent_computation():
         assert Decimal(mine["revenue"]) == row["revenue"], row["code"]
         assert Decimal(mine["gross_profit"]) == row["profit"], row["code"]
         assert mine["orders"] == row["orders"], row["code"]
-    # The file has no payment columns: kam says it does not know, and owes nothing to nobody.
-    assert {a["cash_collected"] for a in got.values()} == {None}
-    assert {a["receivables"] for a in got.values()} == {"0.00"}
-    assert {a["financing_cost"] for a in got.values()} == {"0.00"}
+    # The file has no payment columns: kam says it does not know what was collected or is
+    # owed (unknown is not zero), so the financing cost and net contribution are unknown too.
+    for key in ("cash_collected", "receivables", "financing_cost", "net_contribution"):
+        assert {a[key] for a in got.values()} == {None}, key
     revenues = expected.get_column("revenue").sort(descending=True)
     top10 = float(revenues.head(10).sum() / revenues.sum())
     assert to_json(data)["health"]["top10_revenue_share"] == pytest.approx(top10, abs=1e-9)
@@ -83,6 +83,13 @@ def test_demo_company_planted_cases_are_flagged_and_genuine_keys_are_not():
         found = {(a, f.kind) for f in analysis.flags for a in [f.account_id]}
         active = set(
             analysis.metrics.filter(pl.col("revenue") != 0).get_column("account_id").to_list()
+        )
+        # the demo exports carry cost and payments on every line: nothing is unknown, so
+        # its figures are what they were before unknowns existed
+        known = ("gross_profit", "net_contribution", "receivables", "financing_cost")
+        assert analysis.metrics.select(pl.col(known).null_count().sum()).row(0) == (0,) * 4
+        assert set(analysis.tiers.get_column("score_metrics").explode().drop_nulls()) == set(
+            Policy().value.weights
         )
         for code, kind in demo_generator.PLANTED.items():
             if kind == demo_generator.GENUINE_KEY:

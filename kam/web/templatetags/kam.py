@@ -35,3 +35,23 @@ def tier_tag(tier, overridden=False, held=None):
 def change(value, places: int = 1) -> str:
     """A change with its sign: +12.3% / −4.0% (growth, movements)."""
     return formatting.signed_percent(value, int(places))
+
+
+@register.simple_tag
+def figure(value, kind: str = "money", metric: str = "", row=None):
+    """{% figure row.gross_profit "money" "gross_profit" row %}: the figure, or "—" with
+    the reason it is unknown (formatting.unknown), the same on every page."""
+    return formatting.figure(
+        value,
+        kind,
+        metric,
+        language=get_language() or "zh-hans",
+        currency=settings.KAM_CURRENCY,
+        row=row,
+    )
+
+
+@register.simple_tag
+def unknown_because(metric: str, row=None):
+    """The "—" of an unknown `metric`, with its reason."""
+    return formatting.unknown(formatting.unknown_reason(metric, row))

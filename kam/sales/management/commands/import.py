@@ -2,6 +2,7 @@
 
 import sys
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from kam.accounts.access import Action
 from kam.sales.importing.columns import MappingError
 from kam.sales.importing.readers import ImportFileError
 from kam.sales.services import ImportRejected, import_orders
+from kam.web.formatting import exact_amount, percent
 
 
 def _mapping(pairs: list[str]) -> dict[str, str]:
@@ -109,8 +111,44 @@ class Command(BaseCommand):
         ]
         for label, value in figures:
             self.stdout.write(f"  {label}: {value}")
+        for line in unknown_notes(result):
+            self.stdout.write(line)
         if result.accounts_created:
             names = ", ".join(result.accounts_created[:20])
             more = len(result.accounts_created) - 20
             suffix = _(" and %(count)s more") % {"count": more} if more > 0 else ""
             self.stdout.write(_("New accounts: %(names)s") % {"names": names + suffix})
+
+
+def unknown_notes(result) -> list[str]:
+    """What the file lacks, in figures: revenue without cost (its gross profit is unknown,
+    not 100%) and without payment data (what is owed on it is unknown, not 0)."""
+    notes = []
+    if not result.revenue:
+        return notes
+    lacking = (
+        (
+            result.uncosted_revenue,
+            _(
+                "Revenue without cost: %(amount)s of %(revenue)s (%(share)s); its gross profit is unknown."
+            ),
+        ),
+        (
+            result.unpaid_data_revenue,
+            _(
+                "Revenue without payment data: %(amount)s of %(revenue)s (%(share)s); "
+                "what is owed on it is unknown."
+            ),
+        ),
+    )
+    for amount, text in lacking:
+        if amount:
+            notes.append(
+                text
+                % {
+                    "amount": exact_amount(amount, settings.KAM_CURRENCY),
+                    "revenue": exact_amount(result.revenue, settings.KAM_CURRENCY),
+                    "share": percent(amount / result.revenue),
+                }
+            )
+    return notes

@@ -3,6 +3,7 @@
 import json
 import sys
 from datetime import date
+from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
@@ -17,7 +18,7 @@ from kam.value.analytics.periods import Period, default_period
 from kam.value.config import PolicyError, policy_from_dict
 from kam.value.exports import write_xlsx
 from kam.value.models import TierConfig
-from kam.web.formatting import signed_percent
+from kam.web.formatting import UNKNOWN, percent, signed_percent
 from kam.web.tiers import tier_text
 
 
@@ -179,10 +180,10 @@ class Command(BaseCommand):
                 "currency": analysis.currency,
             },
             self._growth_line(analysis),
-            _("Top 20%% of accounts: %(revenue).1f%% of revenue, %(profit).1f%% of gross profit")
+            _("Top 20%% of accounts: %(revenue)s of revenue, %(profit)s of gross profit")
             % {
-                "revenue": 100 * (data["pareto"]["top20_revenue_share"] or 0),
-                "profit": 100 * (data["pareto"]["top20_profit_share"] or 0),
+                "revenue": percent(data["pareto"]["top20_revenue_share"]),
+                "profit": _known(percent, data["pareto"]["top20_profit_share"]),
             },
             _("Top 10 accounts: %(share).1f%% of revenue — %(verdict)s")
             % {
@@ -191,6 +192,7 @@ class Command(BaseCommand):
                 if data["health"]["meets_minimum"]
                 else _("below the 50% minimum"),
             },
+            *_unknown_lines(data),
             "",
         ]
         header = [
@@ -212,8 +214,8 @@ class Command(BaseCommand):
                     if account["tier"]
                     else "",
                     account["revenue"],
-                    account["gross_profit"],
-                    account["net_contribution"],
+                    _known(str, account["gross_profit"]),
+                    _known(str, account["net_contribution"]),
                     ", ".join(str(FLAG_LABELS[flag["kind"]]) for flag in account["flags"]),
                 ]
             )
@@ -231,6 +233,32 @@ class Command(BaseCommand):
                         f"  {account['code'] or ''} {account['name']}: {flag.get('summary') or flag['kind']}"
                     )
         return "\n".join(lines)
+
+
+def _known(show, value) -> str:
+    """An unknown figure as "—", never as 0 (the lines above the table say why)."""
+    return UNKNOWN if value is None else show(value)
+
+
+def _unknown_lines(data: dict) -> list[str]:
+    """How much of the period's revenue has no cost, and which metrics the value scores
+    could not use: a table of "—" is explained above it, not left to guess."""
+    lines = []
+    unknown = data["unknown"]
+    uncosted, revenue = Decimal(unknown["uncosted_revenue"]), Decimal(unknown["revenue"])
+    if uncosted and revenue:
+        lines.append(
+            _("Revenue without cost: %(amount)s of %(revenue)s (%(share)s); gross profit unknown.")
+            % {"amount": uncosted, "revenue": revenue, "share": percent(uncosted / revenue)}
+        )
+    missing = unknown["score_metrics_missing"]
+    if missing:
+        names = ", ".join(sorted(missing))
+        lines.append(
+            _("Value scores leave out what is unknown, renormalising the weights: %(names)s.")
+            % {"names": names}
+        )
+    return lines
 
 
 def _width(text: str) -> int:
