@@ -111,29 +111,85 @@ def stage_watch(account: Account, field: str) -> Watched:
 def change_sales_stage(
     account: Account, stage: str, *, by=None, reason: str = "", seen: Seen | None = None
 ) -> Account:
-    """Move the account to another of the four sales stages (M2); history keeps the move."""
-    return _change_choice(account, "sales_stage", stage, by=by, reason=reason, seen=seen)
+    """Move the account to another of the four sales stages (M2); history keeps the move.
+    A move up past unproven items or over a stage needs a reason (stage_gap)."""
+    return _change_choice(
+        account, "sales_stage", stage, by=by, reason=reason, seen=seen, track=StageTrack.SALES
+    )
 
 
 @transaction.atomic
 def change_relationship_stage(
     account: Account, stage: str, *, by=None, reason: str = "", seen: Seen | None = None
 ) -> Account:
-    """Move the account to another of the five relationship stages (M3), with history."""
-    return _change_choice(account, "relationship_stage", stage, by=by, reason=reason, seen=seen)
+    """Move the account to another of the five relationship stages (M3), with history.
+    A move up past unproven items or over a stage needs a reason (stage_gap)."""
+    return _change_choice(
+        account,
+        "relationship_stage",
+        stage,
+        by=by,
+        reason=reason,
+        seen=seen,
+        track=StageTrack.RELATIONSHIP,
+    )
+
+
+def ticked_items(account: Account, track: str) -> set[tuple[str, str]]:
+    """(stage, item) of every checklist item proven on the account in this track."""
+    return set(
+        StageCheck.objects.filter(account=account, track=track, done=True).values_list(
+            "stage", "item"
+        )
+    )
+
+
+def stage_gap(account: Account, track: str, old: str, new: str) -> stages.Gap:
+    """What a move from `old` to `new` would leave unproven (stages.gap), read now."""
+    if old not in stages.stage_keys(track) or new not in stages.stage_keys(track):
+        return stages.Gap()
+    return stages.gap(track, old, new, ticked_items(account, track))
+
+
+def gap_message(track: str, gap: stages.Gap) -> str:
+    """The question a move with a gap asks: which stages it skips, which items are not
+    proven, and that a reason is needed (history keeps it)."""
+    parts = []
+    if gap.skipped:
+        parts.append(
+            _("This move skips %(stages)s.")
+            % {"stages": ", ".join(stages.label(track, s.key) for s in gap.skipped)}
+        )
+    for stage, items in gap.unproven:
+        parts.append(
+            _("Not proven in %(stage)s: %(items)s.")
+            % {
+                "stage": stages.label(track, stage.key),
+                "items": "; ".join(str(item.label) for item in items),
+            }
+        )
+    parts.append(_("Say why the account moves on all the same; history keeps the reason."))
+    return " ".join(parts)
 
 
 def _change_choice(
-    account: Account, field: str, value: str, *, by, reason: str, seen: Seen | None
+    account: Account, field: str, value: str, *, by, reason: str, seen: Seen | None, track: str
 ) -> Account:
     """The move starts from the stage read under the lock, so two moves made at once are
     recorded one after the other (the second "from" where the first went), never both
-    from the same stage; a move made on a stale page is refused (`seen`)."""
+    from the same stage; a move made on a stale page is refused (`seen`). A move up that
+    skips a stage or leaves items unproven is refused without a reason: the methodology's
+    stages are what the customer has seen proven (M2, M3), so passing one unproven is a
+    decision someone takes and explains, not a click."""
     current = lock(account)
     refuse_if_stale(current, seen, [stage_watch(current, field)])
     setattr(account, field, getattr(current, field))
     if getattr(current, field) == value:
         return account
+    reason = reason.strip()
+    gap = stage_gap(current, track, getattr(current, field), value)
+    if gap and not reason:
+        raise ValidationError(gap_message(track, gap), code="stage_gap")
     record_change(account, field, getattr(current, field), value, by=by, reason=reason)
     setattr(account, field, value)
     account.full_clean()
