@@ -5,8 +5,11 @@ that has users it loads only when forced, and then with generated passwords inst
 published one (the demo includes a superuser).
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.accounts.models import Account
@@ -41,8 +44,18 @@ class Command(BaseCommand):
             default=1.0,
             help=("Size: 1.0 is about 300 customers and 150,000 order lines."),
         )
+        parser.add_argument(
+            "--today",
+            type=date.fromisoformat,
+            default=None,
+            metavar="YYYY-MM-DD",
+            help=(
+                "The day to build the demo for: its three years of history end the month "
+                "before (default: today)."
+            ),
+        )
 
-    def handle(self, *args, if_empty, force, seed, scale, **options):
+    def handle(self, *args, if_empty, force, seed, scale, today, **options):
         from kam.demo.services import build_demo
 
         if not 0 < scale <= 100:
@@ -52,7 +65,13 @@ class Command(BaseCommand):
                 self.stdout.write(refusal)
                 return
             raise CommandError(refusal)
-        summary = build_demo(seed=seed, scale=scale, stdout=self.stdout, generate_passwords=force)
+        summary = build_demo(
+            seed=seed,
+            scale=scale,
+            stdout=self.stdout,
+            generate_passwords=force,
+            today=today or timezone.localdate(),
+        )
         self._report(summary)
 
     def _refusal(self, force: bool) -> str:
@@ -90,6 +109,10 @@ class Command(BaseCommand):
                     "costs": summary.costs,
                 }
             )
+        )
+        self.stdout.write(
+            _("Order history from %(first)s to %(last)s.")
+            % {"first": summary.first_day, "last": summary.last_day}
         )
         if summary.passwords:
             self.stdout.write(
