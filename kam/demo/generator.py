@@ -1472,13 +1472,14 @@ _POTENTIAL_NOTES = {
 
 def key_accounts(accounts: list[AccountSpec]) -> list[AccountSpec]:
     """The accounts the company manages as key accounts: the story's planted repeat
-    buyers and the biggest tenth by size (the ones assign_teams gives a full team)."""
+    buyers and the biggest tenth by size (the ones assign_teams gives a full team); a
+    one-off buyer, however big its one purchase, is not managed as one."""
     ranked = sorted(accounts, key=lambda a: (-sum(a.targets), a.index))
     big = {a.code for a in ranked[: max(3, len(ranked) // 10)]}
     return [
         a
         for a in accounts
-        if a.buys and (a.code in big or (a.kind in _JUDGEMENTS and a.kind != ORDINARY))
+        if a.buys and a.kind in _JUDGEMENTS and (a.code in big or a.kind != ORDINARY)
     ]
 
 
