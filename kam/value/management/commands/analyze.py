@@ -4,12 +4,14 @@ import json
 import sys
 from datetime import date
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kam.accounts import access
 from kam.accounts.access import Action
+from kam.core.management.base import KamCommand
 from kam.value import services
 from kam.value.analytics.analysis import to_json
 from kam.value.analytics.flags import FLAG_LABELS
@@ -39,20 +41,29 @@ def _period(options) -> Period:
         ) from None
 
 
-class Command(BaseCommand):
-    help = "Analyse account value for a period: metrics, tiers, 80/20, health, false key accounts."
+class Command(KamCommand):
+    help = gettext_lazy(
+        "Analyse account value for a period: metrics, tiers, 80/20, health, false key accounts."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--year", type=int, help="a calendar year (default: last year)")
-        parser.add_argument("--quarter", help="e.g. 2025-Q3")
-        parser.add_argument("--from", dest="from", help="first day, YYYY-MM-DD (whole months)")
-        parser.add_argument("--to", help="last day, YYYY-MM-DD (whole months)")
-        parser.add_argument("--format", choices=["table", "json", "xlsx"], default="table")
-        parser.add_argument("--output", help="file to write (required for xlsx)")
-        parser.add_argument("--config", help="name of a saved tier configuration")
-        parser.add_argument("--apply", action="store_true", help="store the computed tiers")
-        parser.add_argument("--top", type=int, default=20, help="accounts in the table")
-        parser.add_argument("--lang", choices=["zh-hans", "en"])
+        parser.add_argument("--year", type=int, help=_("a calendar year (default: last year)"))
+        parser.add_argument("--quarter", help=_("e.g. 2025-Q3"))
+        parser.add_argument("--from", dest="from", help=_("first day, YYYY-MM-DD (whole months)"))
+        parser.add_argument("--to", help=_("last day, YYYY-MM-DD (whole months)"))
+        parser.add_argument(
+            "--format",
+            choices=["table", "json", "xlsx"],
+            default="table",
+            help=_("table on the terminal (default), json, or an xlsx workbook"),
+        )
+        parser.add_argument("--output", help=_("file to write (required for xlsx)"))
+        parser.add_argument("--config", help=_("name of a saved tier configuration"))
+        parser.add_argument("--apply", action="store_true", help=_("store the computed tiers"))
+        parser.add_argument("--top", type=int, default=20, help=_("accounts in the table"))
+        parser.add_argument(
+            "--lang", choices=["zh-hans", "en"], help=_("language of the help and the output")
+        )
         access.add_as_argument(parser)
 
     def handle(self, *args, **options):
