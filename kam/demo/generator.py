@@ -1458,14 +1458,14 @@ def stage_history(account: AccountSpec) -> list[tuple[date, str, str, str, str]]
 # the customer's spend, by the story of the account.
 _JUDGEMENTS = {
     GENUINE_KEY: ((4, 5), (4, 5), (3, 5), (5, 5), (0.45, 0.7)),
-    LOW_PROFIT_VOLUME: ((2, 3), (3, 3), (1, 2), (2, 2), (0.5, 0.75)),
-    SQUEEZER: ((2, 3), (2, 4), (1, 2), (1, 2), (0.3, 0.5)),
+    LOW_PROFIT_VOLUME: ((1, 2), (2, 3), (1, 2), (1, 2), (0.8, 0.9)),
+    SQUEEZER: ((1, 2), (1, 3), (1, 1), (1, 2), (0.6, 0.75)),
     ORDINARY: ((2, 5), (1, 4), (1, 4), (2, 4), (0.15, 0.6)),
 }
 _POTENTIAL_NOTES = {
     GENUINE_KEY: "新品项目多，已参与客户研发；采购额仍有增长空间",
-    LOW_PROFIT_VOLUME: "量大价低，客户只看价格；扩大份额意义不大",
-    SQUEEZER: "压价、拖款，另有两家供应商在报价",
+    LOW_PROFIT_VOLUME: "量大价低，客户只看价格；份额已很高，再扩大意义不大",
+    SQUEEZER: "压价、拖款、退货多；我们已是主要供应商，但对方只看价格",
     ORDINARY: "年度评估：按采购额与行业前景打分",
 }
 
