@@ -352,7 +352,7 @@ class Gap:
 def gap(track: str, old: str, new: str, ticked: set[tuple[str, str]]) -> Gap:
     """The gap of a move from stage `old` to `new`; `ticked` holds (stage, item) of the
     items proven on the account. Moving back (down) or staying needs no proof."""
-    keys = [s.key for s in TRACKS[track]]
+    keys = stage_keys(track)
     start, end = keys.index(old), keys.index(new)
     if end <= start:
         return Gap()

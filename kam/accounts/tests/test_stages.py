@@ -192,3 +192,29 @@ def test_a_stale_move_is_still_refused_as_stale_before_any_question_of_proof(cas
     services.change_sales_stage(account, SalesStage.TRIAL, by=cast.boss, reason="先行")
     with pytest.raises(StaleEdit):
         services.change_sales_stage(account, SalesStage.SOLE, by=cast.owner_kam, seen=seen)
+
+
+def test_proving_many_items_at_once_leaves_what_ticking_them_one_by_one_leaves(cast):
+    """The demo (and scripts) tick hundreds of items through prove_stage_items: the same
+    rows, the same history as check_stage_item, and proving again changes nothing."""
+    one, many = cast.east_account, cast.south_account
+    items = [
+        (StageTrack.SALES, SalesStage.QUALIFIED, "credentials", "营业执照已交"),
+        (StageTrack.RELATIONSHIP, RelationshipStage.EXPLORATORY, "needs", ""),
+    ]
+    for track, stage, item, note in items:
+        services.check_stage_item(one, track, stage, item, done=True, note=note, by=cast.boss)
+    assert services.prove_stage_items(many, items, by=cast.boss) == 2
+    assert services.prove_stage_items(many, items, by=cast.boss) == 0
+
+    def state(account):
+        checks = StageCheck.objects.filter(account=account)
+        history = FieldChange.objects.filter(object_id=account.pk, field__startswith="stage_check")
+        return (
+            sorted(checks.values_list("track", "stage", "item", "done", "note", "checked_by")),
+            sorted(history.values_list("field", "old_value", "new_value", "reason", "changed_by")),
+        )
+
+    assert state(one) == state(many)
+    with pytest.raises(ValidationError):
+        services.prove_stage_items(many, [(StageTrack.SALES, "qualified", "bogus", "")])
