@@ -246,7 +246,7 @@ def add_as_argument(parser) -> None:
         "--as",
         dest="as_user",
         metavar="USERNAME",
-        help="who is doing this: history names them, and they need the right to do it",
+        help=_("who is doing this: history names them, and they need the right to do it"),
     )
 
 

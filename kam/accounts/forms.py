@@ -20,7 +20,14 @@ RATINGS = [("", "–"), *[(str(n), str(n)) for n in range(1, 6)]]
 class StageChangeForm(SeenMixin, forms.Form):
     stage = forms.ChoiceField(label=_("New stage"))
     reason = forms.CharField(
-        label=_("Why"), max_length=500, widget=forms.TextInput(attrs={"autocomplete": "off"})
+        label=_("Why"),
+        max_length=500,
+        required=False,
+        help_text=_(
+            "Needed when the move skips a stage or leaves a stage's proofs unticked; "
+            "history keeps it."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
     def __init__(self, *args, track: str, **kwargs):

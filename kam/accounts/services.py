@@ -6,7 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.core.concurrency import Seen, Watched, lock, model_watch, refuse_if_stale
-from kam.core.history import record_change
+from kam.core.history import change, record_change
+from kam.core.models import FieldChange
 
 from . import stages
 from .choices import StageTrack, TeamRole
@@ -111,29 +112,85 @@ def stage_watch(account: Account, field: str) -> Watched:
 def change_sales_stage(
     account: Account, stage: str, *, by=None, reason: str = "", seen: Seen | None = None
 ) -> Account:
-    """Move the account to another of the four sales stages (M2); history keeps the move."""
-    return _change_choice(account, "sales_stage", stage, by=by, reason=reason, seen=seen)
+    """Move the account to another of the four sales stages (M2); history keeps the move.
+    A move up past unproven items or over a stage needs a reason (stage_gap)."""
+    return _change_choice(
+        account, "sales_stage", stage, by=by, reason=reason, seen=seen, track=StageTrack.SALES
+    )
 
 
 @transaction.atomic
 def change_relationship_stage(
     account: Account, stage: str, *, by=None, reason: str = "", seen: Seen | None = None
 ) -> Account:
-    """Move the account to another of the five relationship stages (M3), with history."""
-    return _change_choice(account, "relationship_stage", stage, by=by, reason=reason, seen=seen)
+    """Move the account to another of the five relationship stages (M3), with history.
+    A move up past unproven items or over a stage needs a reason (stage_gap)."""
+    return _change_choice(
+        account,
+        "relationship_stage",
+        stage,
+        by=by,
+        reason=reason,
+        seen=seen,
+        track=StageTrack.RELATIONSHIP,
+    )
+
+
+def ticked_items(account: Account, track: str) -> set[tuple[str, str]]:
+    """(stage, item) of every checklist item proven on the account in this track."""
+    return set(
+        StageCheck.objects.filter(account=account, track=track, done=True).values_list(
+            "stage", "item"
+        )
+    )
+
+
+def stage_gap(account: Account, track: str, old: str, new: str) -> stages.Gap:
+    """What a move from `old` to `new` would leave unproven (stages.gap), read now."""
+    if old not in stages.stage_keys(track) or new not in stages.stage_keys(track):
+        return stages.Gap()
+    return stages.gap(track, old, new, ticked_items(account, track))
+
+
+def gap_message(track: str, gap: stages.Gap) -> str:
+    """The question a move with a gap asks: which stages it skips, which items are not
+    proven, and that a reason is needed (history keeps it)."""
+    parts = []
+    if gap.skipped:
+        parts.append(
+            _("This move skips %(stages)s.")
+            % {"stages": ", ".join(stages.label(track, s.key) for s in gap.skipped)}
+        )
+    for stage, items in gap.unproven:
+        parts.append(
+            _("Not proven in %(stage)s: %(items)s.")
+            % {
+                "stage": stages.label(track, stage.key),
+                "items": "; ".join(str(item.label) for item in items),
+            }
+        )
+    parts.append(_("Say why the account moves on all the same; history keeps the reason."))
+    return " ".join(parts)
 
 
 def _change_choice(
-    account: Account, field: str, value: str, *, by, reason: str, seen: Seen | None
+    account: Account, field: str, value: str, *, by, reason: str, seen: Seen | None, track: str
 ) -> Account:
     """The move starts from the stage read under the lock, so two moves made at once are
     recorded one after the other (the second "from" where the first went), never both
-    from the same stage; a move made on a stale page is refused (`seen`)."""
+    from the same stage; a move made on a stale page is refused (`seen`). A move up that
+    skips a stage or leaves items unproven is refused without a reason: the methodology's
+    stages are what the customer has seen proven (M2, M3), so passing one unproven is a
+    decision someone takes and explains, not a click."""
     current = lock(account)
     refuse_if_stale(current, seen, [stage_watch(current, field)])
     setattr(account, field, getattr(current, field))
     if getattr(current, field) == value:
         return account
+    reason = reason.strip()
+    gap = stage_gap(current, track, getattr(current, field), value)
+    if gap and not reason:
+        raise ValidationError(gap_message(track, gap), code="stage_gap")
     record_change(account, field, getattr(current, field), value, by=by, reason=reason)
     setattr(account, field, value)
     account.full_clean()
@@ -244,14 +301,7 @@ def check_stage_item(
     History keeps each tick and each change of the note, under
     `stage_check.<track>.<stage>.<item>`. The account's row lock serialises ticks of the
     same account; a tick made on a stale page is refused (`seen`)."""
-    if track not in StageTrack.values:
-        raise ValidationError(_("Unknown stage track %(track)s.") % {"track": track})
-    try:
-        keys = stages.item_keys(track, stage)
-    except KeyError:
-        raise ValidationError(_("Unknown stage %(stage)s.") % {"stage": stage}) from None
-    if item not in keys:
-        raise ValidationError(_("Unknown checklist item %(item)s.") % {"item": item})
+    _refuse_unknown_item(track, stage, item)
     note = note.strip()
     current = lock(account)
     check, _created = StageCheck.objects.get_or_create(
@@ -266,6 +316,53 @@ def check_stage_item(
     check.checked_by, check.checked_at = by, timezone.now()
     check.save()
     return check
+
+
+def _refuse_unknown_item(track: str, stage: str, item: str) -> None:
+    if track not in StageTrack.values:
+        raise ValidationError(_("Unknown stage track %(track)s.") % {"track": track})
+    try:
+        keys = stages.item_keys(track, stage)
+    except KeyError:
+        raise ValidationError(_("Unknown stage %(stage)s.") % {"stage": stage}) from None
+    if item not in keys:
+        raise ValidationError(_("Unknown checklist item %(item)s.") % {"item": item})
+
+
+@transaction.atomic
+def prove_stage_items(account: Account, proofs, *, by=None) -> int:
+    """Tick many checklist items of one account at once — (track, stage, item, note)
+    each — as
+    check_stage_item would one by one (same rows, same history), under one lock and in a
+    handful of queries: for the demo, imports and scripts, which have no page to be stale.
+    Returns how many items were newly proven."""
+    proofs = [(track, stage, item, note.strip()) for track, stage, item, note in proofs]
+    for track, stage, item, _note in proofs:
+        _refuse_unknown_item(track, stage, item)
+    lock(account)
+    existing = {(c.track, c.stage, c.item): c for c in StageCheck.objects.filter(account=account)}
+    now = timezone.now()
+    new, changed, history = [], [], []
+    for track, stage, item, note in proofs:
+        field = f"stage_check.{track}.{stage}.{item}"
+        check = existing.get((track, stage, item))
+        if check is None:
+            check = StageCheck(account=account, track=track, stage=stage, item=item)
+            new.append(check)
+        elif check.done and check.note == note:
+            continue
+        else:
+            changed.append(check)
+        history.append(change(account, field, _yes(check.done), _yes(True), by=by, reason=note))
+        if check.done and check.note != note:
+            history.append(change(account, f"{field}.note", check.note, note, by=by))
+        check.done, check.note, check.checked_by, check.checked_at = True, note, by, now
+        check.updated_at = now  # bulk_update does not run auto_now
+    StageCheck.objects.bulk_create(new)
+    fields = ["done", "note", "checked_by", "checked_at", "updated_at"]
+    StageCheck.objects.bulk_update(changed, fields)
+    FieldChange.objects.bulk_create([entry for entry in history if entry is not None])
+    return len(new) + len(changed)
 
 
 def _yes(done: bool) -> str:

@@ -321,5 +321,45 @@ def stage(track: str, key: str) -> Stage:
     raise KeyError(f"no {track} stage {key!r}")
 
 
+def label(track: str, key: str) -> str:
+    """The stage's name in the active language."""
+    choices = SalesStage if track == StageTrack.SALES else RelationshipStage
+    return str(choices(key).label)
+
+
+def stage_keys(track: str) -> list[str]:
+    """The track's stage keys, in order."""
+    return [s.key for s in TRACKS[track]]
+
+
 def item_keys(track: str, stage_key: str) -> set[str]:
     return {item.key for item in stage(track, stage_key).checklist}
+
+
+@dataclass(frozen=True)
+class Gap:
+    """What a move up a track leaves unproven: the stages it jumps over, and per stage it
+    leaves behind (the one it starts from and the skipped ones) the checklist items not
+    ticked. Empty when the move is one step from a fully proven stage, or a move down."""
+
+    skipped: tuple[Stage, ...] = ()
+    unproven: tuple[tuple[Stage, tuple[Item, ...]], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.skipped or self.unproven)
+
+
+def gap(track: str, old: str, new: str, ticked: set[tuple[str, str]]) -> Gap:
+    """The gap of a move from stage `old` to `new`; `ticked` holds (stage, item) of the
+    items proven on the account. Moving back (down) or staying needs no proof."""
+    keys = stage_keys(track)
+    start, end = keys.index(old), keys.index(new)
+    if end <= start:
+        return Gap()
+    left = TRACKS[track][start:end]
+    unproven = tuple(
+        (passed, missing)
+        for passed in left
+        if (missing := tuple(i for i in passed.checklist if (passed.key, i.key) not in ticked))
+    )
+    return Gap(skipped=left[1:], unproven=unproven)

@@ -15,6 +15,7 @@ streamed account by account instead of held in memory (scale 10 is 1.6 million l
 from __future__ import annotations
 
 import bisect
+import collections
 import csv
 import hashlib
 import itertools
@@ -29,7 +30,14 @@ from typing import NamedTuple
 
 from stdnum.cn import uscc as stdnum_uscc
 
-from kam.accounts.choices import AccountStatus, RelationshipStage, SalesStage, TeamRole
+from kam.accounts import stages as account_stages
+from kam.accounts.choices import (
+    AccountStatus,
+    RelationshipStage,
+    SalesStage,
+    StageTrack,
+    TeamRole,
+)
 from kam.users.choices import Role
 from kam.value.analytics.periods import add_months
 
@@ -38,19 +46,16 @@ from . import names
 DEMO_PASSWORD = "kam-demo-2026"
 COMPANY_NAME = "华东精密工业"
 
-YEARS = (2023, 2024, 2025)
-FIRST_DAY = date(2023, 1, 1)
-LAST_DAY = date(2025, 12, 31)
-MONTHS: tuple[tuple[int, int], ...] = tuple((y, m) for y in YEARS for m in range(1, 13))
+HISTORY_MONTHS = 36  # three years of order lines, ending the month before "today"
 
 BASE_ACCOUNTS = 300
 BASE_LINES = 165_000  # aimed above the promised 150,000 so randomness never falls short
 MIN_ACCOUNTS = 30  # room for every planted code and one group even at tiny scales
 MEAN_LINES_PER_ORDER = 3.0
 
-# The top ten customers' share of each year's revenue (M1.5): below the 50% minimum in
-# 2023, then a rising trend, so the health page has something to say.
-TOP10_SHARE = {2023: 0.46, 2024: 0.515, 2025: 0.545}
+# The top ten customers' share of each of the three years' revenue (M1.5): below the 50%
+# minimum in the first, then a rising trend, so the health page has something to say.
+TOP10_SHARE = (0.46, 0.515, 0.545)
 
 ORDINARY = "ordinary"
 GROUP_BUY = "group_buy"
@@ -59,8 +64,9 @@ LOW_PROFIT_VOLUME = "low_profit_volume"
 SQUEEZER = "squeezer"
 GENUINE_KEY = "genuine_key"
 
-# code, kind, region, industry, yearly revenue targets in yuan (2023, 2024, 2025), and for
-# the one-time kinds the month index of the event (0 = 2023-01) and, for big tickets, which.
+# code, kind, region, industry, revenue targets in yuan for each of the three years of
+# history, and for the one-time kinds the month index of the event (0 = the history's
+# first month) and, for big tickets, which.
 _PLANTED_PROFILES: tuple[tuple, ...] = (
     ("C00003", GENUINE_KEY, "HD", "汽车零部件", (86e6, 98e6, 112e6), None, None),
     ("C00004", LOW_PROFIT_VOLUME, "HD", "钢铁", (58e6, 62e6, 64e6), None, None),
@@ -94,6 +100,124 @@ CSV_HEADERS = (
     "回款金额",
     "回款日期",
 )
+
+
+# ---------------------------------------------------------------------------------------
+# Calendar
+
+
+# Chinese New Year (春节), by year: the plants' long holiday.
+CNY = {
+    2018: date(2018, 2, 16),
+    2019: date(2019, 2, 5),
+    2020: date(2020, 1, 25),
+    2021: date(2021, 2, 12),
+    2022: date(2022, 2, 1),
+    2023: date(2023, 1, 22),
+    2024: date(2024, 2, 10),
+    2025: date(2025, 1, 29),
+    2026: date(2026, 2, 17),
+    2027: date(2027, 2, 6),
+    2028: date(2028, 1, 26),
+    2029: date(2029, 2, 13),
+    2030: date(2030, 2, 3),
+    2031: date(2031, 1, 23),
+    2032: date(2032, 2, 11),
+    2033: date(2033, 1, 31),
+    2034: date(2034, 2, 19),
+    2035: date(2035, 2, 8),
+    2036: date(2036, 1, 28),
+    2037: date(2037, 2, 15),
+    2038: date(2038, 2, 4),
+    2039: date(2039, 1, 24),
+    2040: date(2040, 2, 12),
+}
+
+
+def new_year(year: int) -> date:
+    """春节 of the year; outside the table, its usual place (early February) will do."""
+    return CNY.get(year, date(year, 2, 5))
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The months the demo's history covers: HISTORY_MONTHS of them, the last one the
+    month before `today`, so the demo looks like a company on the day it is loaded.
+    Month indexes count from the first month; "year" i of the story is months
+    12i … 12i + 11 (a calendar year only when the history starts in January)."""
+
+    months: tuple[tuple[int, int], ...]
+
+    @classmethod
+    def ending_before(cls, today: date) -> Calendar:
+        last = add_months(today.replace(day=1), -1)
+        first = add_months(last, 1 - HISTORY_MONTHS)
+        return cls(
+            tuple((d.year, d.month) for d in (add_months(first, n) for n in range(HISTORY_MONTHS)))
+        )
+
+    @property
+    def first_day(self) -> date:
+        return date(*self.months[0], 1)
+
+    @property
+    def last_day(self) -> date:
+        return add_months(date(*self.months[-1], 1), 1) - timedelta(days=1)
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        """The calendar years the history touches, in order."""
+        return tuple(sorted({year for year, _month in self.months}))
+
+    def share(self, month_index: int) -> float:
+        """The month's part of its calendar year's seasonal demand."""
+        year, month = self.months[month_index]
+        weights = season(year)
+        return weights[month - 1] / sum(weights)
+
+
+# The day the published examples, the tests and the benchmarks pretend it is, so the same
+# seed and scale give the same data on any day; `kam demo` passes the real today.
+REFERENCE_TODAY = date(2026, 1, 1)
+REFERENCE = Calendar.ending_before(REFERENCE_TODAY)
+YEARS = REFERENCE.years  # 2023, 2024, 2025
+FIRST_DAY = REFERENCE.first_day
+LAST_DAY = REFERENCE.last_day
+MONTHS = REFERENCE.months
+_BASE_SEASON = (1.0, 1.0, 1.05, 1.0, 0.95, 1.1, 0.95, 0.95, 1.05, 0.85, 1.05, 1.15)
+
+
+@cache
+def season(year: int) -> tuple[float, ...]:
+    """Monthly weights: plants close around Chinese New Year, so that month (and the one
+    beside it) buys less; June and December carry half-year and year-end pushes."""
+    weights = list(_BASE_SEASON)
+    cny_month = new_year(year).month - 1
+    weights[cny_month] *= 0.55
+    weights[1 if cny_month == 0 else 0] *= 0.85
+    return tuple(weights)
+
+
+@cache
+def _holidays(year: int) -> frozenset[date]:
+    cny = new_year(year)
+    days = {date(year, 1, 1)}
+    days |= {cny + timedelta(days=d) for d in range(-2, 7)}
+    days |= {date(year, 5, d) for d in range(1, 6)}
+    days |= {date(year, 10, d) for d in range(1, 8)}
+    return frozenset(days)
+
+
+@cache
+def business_days(year: int, month: int) -> tuple[date, ...]:
+    """Monday to Saturday outside the public holidays: when Chinese plants place orders."""
+    day = date(year, month, 1)
+    out = []
+    while day.month == month:
+        if day.weekday() < 6 and day not in _holidays(year):
+            out.append(day)
+        day += timedelta(days=1)
+    return tuple(out)
 
 
 # ---------------------------------------------------------------------------------------
@@ -162,7 +286,7 @@ class AccountSpec:
     targets: tuple[float, float, float]  # yearly revenue at full activity, yuan
     terms: Terms
     first_month: int = 0
-    last_month: int = len(MONTHS) - 1
+    last_month: int = HISTORY_MONTHS - 1
     status: str = AccountStatus.ACTIVE
     parent_code: str | None = None
     referred_by_code: str | None = None
@@ -173,6 +297,7 @@ class AccountSpec:
     prices: tuple[int, ...] = ()  # the catalogue's list prices, for bisecting
     event_month: int | None = None
     big_ticket: int | None = None
+    calendar: Calendar = field(default=REFERENCE, repr=False)
 
     @property
     def buys(self) -> bool:
@@ -190,6 +315,31 @@ class ContactSpec:
     department: str
     phone: str
     email: str
+
+
+@dataclass(frozen=True)
+class PotentialSpec:
+    """The scorecard inputs (M1.3) the owner of a key account has judged."""
+
+    account_code: str
+    wallet: int  # yuan a year the customer spends in our category, from us and others
+    share: str  # our part of it, "0.4500"
+    growth_outlook: int
+    influence: int
+    referral_power: int
+    strategic_fit: int
+    note: str
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One checklist item (stages.py) proven on an account, by its owner."""
+
+    account_code: str
+    track: str
+    stage: str
+    item: str
+    note: str
 
 
 @dataclass(frozen=True)
@@ -228,8 +378,11 @@ class DemoData:
     users: list[UserSpec]
     products: list[Product]
     accounts: list[AccountSpec]
+    calendar: Calendar = REFERENCE
     contacts: list[ContactSpec] = field(default_factory=list)
     costs: list[CostSpec] = field(default_factory=list)
+    potentials: list[PotentialSpec] = field(default_factory=list)
+    checks: list[CheckSpec] = field(default_factory=list)
 
     def iter_lines(self) -> Iterator[Line]:
         """All order lines, account by account; regenerated on every call to spare memory."""
@@ -250,7 +403,8 @@ class DemoData:
     def digest(self) -> str:
         """A fingerprint of everything generated, to prove determinism."""
         sha = hashlib.sha256()
-        for part in (self.users, self.products, self.accounts, self.contacts, self.costs):
+        parts = (self.calendar, self.users, self.products, self.accounts)
+        for part in (*parts, self.contacts, self.costs):
             sha.update(repr(part).encode())
         for line in self.iter_lines():
             sha.update(",".join(csv_row(line)).encode())
@@ -283,53 +437,6 @@ def csv_row(line: Line) -> list[str]:
         money(line.paid),
         line.paid_date.isoformat() if line.paid_date else "",
     ]
-
-
-# ---------------------------------------------------------------------------------------
-# Calendar
-
-
-CNY = {2023: date(2023, 1, 22), 2024: date(2024, 2, 10), 2025: date(2025, 1, 29)}
-_BASE_SEASON = (1.0, 1.0, 1.05, 1.0, 0.95, 1.1, 0.95, 0.95, 1.05, 0.85, 1.05, 1.15)
-
-
-@cache
-def season(year: int) -> tuple[float, ...]:
-    """Monthly weights: plants close around Chinese New Year, so that month (and the one
-    beside it) buys less; June and December carry half-year and year-end pushes."""
-    weights = list(_BASE_SEASON)
-    cny_month = CNY[year].month - 1
-    weights[cny_month] *= 0.55
-    weights[1 if cny_month == 0 else 0] *= 0.85
-    return tuple(weights)
-
-
-@cache
-def _holidays(year: int) -> frozenset[date]:
-    cny = CNY[year]
-    days = {date(year, 1, 1)}
-    days |= {cny + timedelta(days=d) for d in range(-2, 7)}
-    days |= {date(year, 5, d) for d in range(1, 6)}
-    days |= {date(year, 10, d) for d in range(1, 8)}
-    return frozenset(days)
-
-
-@cache
-def business_days(year: int, month: int) -> tuple[date, ...]:
-    """Monday to Saturday outside the public holidays: when Chinese plants place orders."""
-    day = date(year, month, 1)
-    out = []
-    while day.month == month:
-        if day.weekday() < 6 and day not in _holidays(year):
-            out.append(day)
-        day += timedelta(days=1)
-    return tuple(out)
-
-
-def _month_share(month_index: int) -> float:
-    year, month = MONTHS[month_index]
-    weights = season(year)
-    return weights[month - 1] / sum(weights)
 
 
 # ---------------------------------------------------------------------------------------
@@ -762,14 +869,14 @@ def expected_revenue(account: AccountSpec, year_index: int) -> float:
     if account.kind in (GROUP_BUY, ONE_OFF_BIG_TICKET):
         return account.targets[year_index]
     months = range(year_index * 12, year_index * 12 + 12)
-    active = sum(_month_share(m) for m in months if account.active_in(m))
+    active = sum(account.calendar.share(m) for m in months if account.active_in(m))
     return account.targets[year_index] * active
 
 
 def calibrate_concentration(accounts: list[AccountSpec]) -> None:
     """Scale ordinary accounts outside each year's top ten so the top ten's share lands on
     TOP10_SHARE; the planted accounts keep the sizes their story needs."""
-    for year_index, year in enumerate(YEARS):
+    for year_index, top_share in enumerate(TOP10_SHARE):
         ranked = sorted(accounts, key=lambda a: -expected_revenue(a, year_index))
         top = sum(expected_revenue(a, year_index) for a in ranked[:10])
         rest = ranked[10:]
@@ -777,7 +884,7 @@ def calibrate_concentration(accounts: list[AccountSpec]) -> None:
         movable = sum(expected_revenue(a, year_index) for a in rest if a.kind == ORDINARY)
         if movable <= 0:
             continue
-        wanted = top * (1 - TOP10_SHARE[year]) / TOP10_SHARE[year] - fixed
+        wanted = top * (1 - top_share) / top_share - fixed
         factor = _clamp(wanted / movable, 0.25, 4.0)
         for account in rest:
             if account.kind == ORDINARY:
@@ -795,10 +902,10 @@ def assign_order_rates(accounts: list[AccountSpec], scale: float) -> None:
     regular = [a for a in accounts if a.kind not in (GROUP_BUY, ONE_OFF_BIG_TICKET) and a.buys]
     raw = {}
     for account in regular:
-        active = [m for m in range(len(MONTHS)) if account.active_in(m)]
+        active = [m for m in range(HISTORY_MONTHS) if account.active_in(m)]
         yearly = sum(expected_revenue(account, y) for y in range(3)) / max(len(active), 1) * 12
         raw[account.code] = (max(yearly, 1e4) / 1e6) ** 0.6 * _RATE_WEIGHT.get(account.kind, 1.0)
-    months = {a.code: sum(1 for m in range(len(MONTHS)) if a.active_in(m)) for a in regular}
+    months = {a.code: sum(1 for m in range(HISTORY_MONTHS) if a.active_in(m)) for a in regular}
     expected = sum(raw[c] * months[c] for c in raw) * MEAN_LINES_PER_ORDER
     factor = BASE_LINES * scale / expected
     for account in regular:
@@ -931,35 +1038,36 @@ def make_costs(rng: random.Random, accounts: list[AccountSpec]) -> list[CostSpec
 
 def _running_costs(rng: random.Random, account: AccountSpec) -> list[CostSpec]:
     """Quarterly entries per category, proportional to revenue and the account's service
-    intensity; rebates are settled once a year in December."""
+    intensity; rebates are settled once a year, in the last month of each year of the
+    history (December when it starts in January)."""
     mix = _CTS_MIX[account.terms.cts_mix]
+    share = account.calendar.share
     out = []
-    for quarter in range(12):
+    for quarter in range(HISTORY_MONTHS // 3):
         months = range(quarter * 3, quarter * 3 + 3)
-        revenue = sum(
-            account.targets[m // 12] * _month_share(m) for m in months if account.active_in(m)
-        )
+        revenue = sum(account.targets[m // 12] * share(m) for m in months if account.active_in(m))
         if revenue <= 0:
             continue
-        year, _month = MONTHS[quarter * 3]
         for category in sorted(mix):
             if category == "rebates":
                 continue
             amount = revenue * account.terms.cts_rate * mix[category] * rng.uniform(0.7, 1.3)
-            out += _cost(rng, account, category, amount, year, quarter % 4 * 3 + 1, 3)
+            out += _cost(rng, account, category, amount, quarter * 3, 3)
     if "rebates" in mix:
-        for year_index, year in enumerate(YEARS):
+        for year_index in range(HISTORY_MONTHS // 12):
             revenue = expected_revenue(account, year_index)
             amount = revenue * account.terms.cts_rate * mix["rebates"]
-            out += _cost(rng, account, "rebates", amount, year, 12, 1)
+            out += _cost(rng, account, "rebates", amount, year_index * 12 + 11, 1)
     return out
 
 
-def _cost(rng, account, category, amount_yuan, year, first_month, months) -> list[CostSpec]:
+def _cost(rng, account, category, amount_yuan, first_month, months) -> list[CostSpec]:
+    """One entry on a business day of one of `months` months from month index
+    `first_month`."""
     if amount_yuan < 200:
         return []
-    month = first_month + rng.randrange(months)
-    day = rng.choice(business_days(year, month))
+    month_index = first_month + rng.randrange(months)
+    day = rng.choice(business_days(*account.calendar.months[month_index]))
     note = rng.choice(names.COST_NOTES[category])
     return [CostSpec(account.code, day, category, round(amount_yuan * 100), note)]
 
@@ -975,8 +1083,7 @@ def _event_costs(rng: random.Random, account: AccountSpec) -> list[CostSpec]:
     ):
         for _ in range(times):
             month_index = max(0, event - rng.randint(0, 2))
-            year, month = MONTHS[month_index]
-            out += _cost(rng, account, category, rng.uniform(low, high), year, month, 1)
+            out += _cost(rng, account, category, rng.uniform(low, high), month_index, 1)
     return out
 
 
@@ -988,9 +1095,8 @@ def _installation_costs(rng: random.Random, account: AccountSpec) -> list[CostSp
         ("service", 40000, 90000),
         ("freight", 30000, 60000),
     ):
-        month_index = min(len(MONTHS) - 1, (account.event_month or 0) + rng.randint(0, 2))
-        year, month = MONTHS[month_index]
-        out += _cost(rng, account, category, rng.uniform(low, high), year, month, 1)
+        month_index = min(HISTORY_MONTHS - 1, (account.event_month or 0) + rng.randint(0, 2))
+        out += _cost(rng, account, category, rng.uniform(low, high), month_index, 1)
     return out
 
 
@@ -1030,9 +1136,10 @@ def _regular_lines(rng, data, account, numbers) -> Iterator[Line]:
     backlog = 0.0
     noise = 0.12 if account.kind != ORDINARY else 0.3
     for month_index in range(account.first_month, account.last_month + 1):
-        year, month = MONTHS[month_index]
-        share = _month_share(month_index)
-        target = account.targets[year - YEARS[0]] * share * rng.lognormvariate(0, noise) + backlog
+        year, month = account.calendar.months[month_index]
+        share = account.calendar.share(month_index)
+        yearly = account.targets[month_index // 12]
+        target = yearly * share * rng.lognormvariate(0, noise) + backlog
         orders = poisson(rng, account.order_rate * share * 12)
         edge = month_index in (account.first_month, account.last_month)
         if account.kind == GENUINE_KEY or edge:
@@ -1040,7 +1147,7 @@ def _regular_lines(rng, data, account, numbers) -> Iterator[Line]:
             # are what make it a customer, or dormant, or lost, when they happened
             orders = max(1, orders)
         if orders == 0:
-            backlog = min(target, 3 * account.targets[year - YEARS[0]] * share)
+            backlog = min(target, 3 * yearly * share)
             continue
         backlog = 0.0
         sizes = [1 + min(11, int(rng.expovariate(1 / 2.5))) for _ in range(orders)]
@@ -1064,7 +1171,7 @@ def _order(rng, data, account, numbers, day, line_targets) -> Iterator[Line]:
         lines.append(_priced_line(rng, account, order_no, line_no, day, product, target))
     days, paid_share = _payment_terms(rng, account.terms)
     for line in lines:
-        yield _with_payment(line, day, days, paid_share)
+        yield _with_payment(line, day, days, paid_share, account.calendar.last_day)
     if rng.random() < account.terms.return_share:
         returned = _return_line(rng, account, numbers, rng.choice(lines), days)
         if returned is not None:
@@ -1152,9 +1259,9 @@ def _payment_terms(rng, terms: Terms) -> tuple[int, float]:
     return days, 1.0
 
 
-def _with_payment(line: Line, day: date, days: int, paid_share: float) -> Line:
+def _with_payment(line: Line, day: date, days: int, paid_share: float, last_day: date) -> Line:
     paid_date = day + timedelta(days=days)
-    if paid_share <= 0 or paid_date > LAST_DAY:
+    if paid_share <= 0 or paid_date > last_day:
         return line  # still a receivable at the end of the data
     return line._replace(paid=round(line.amount * paid_share), paid_date=paid_date)
 
@@ -1163,7 +1270,7 @@ def _return_line(rng, account, numbers, original: Line, days: int) -> Line | Non
     """Part of a line comes back a few weeks later as a negative line of its own; the
     credit is settled against a later invoice, on the account's usual terms."""
     day = original.day + timedelta(days=rng.randint(7, 40))
-    if day > LAST_DAY:
+    if day > account.calendar.last_day:
         return None
     quantity = max(1, round(original.quantity * rng.uniform(0.1, 0.5)))
     discount = round(original.discount * quantity / original.quantity)
@@ -1183,14 +1290,13 @@ def _return_line(rng, account, numbers, original: Line, days: int) -> Line | Non
         None,
         None,
     )
-    return _with_payment(returned, day, days, 1.0)
+    return _with_payment(returned, day, days, 1.0, account.calendar.last_day)
 
 
 def _group_buy_lines(rng, data, account, numbers) -> Iterator[Line]:
     """团购: one big order of many different items in one month, then nothing ever again."""
-    year, month = MONTHS[account.event_month]
-    day = rng.choice(business_days(year, month))
-    total = account.targets[year - YEARS[0]]
+    day = rng.choice(business_days(*account.calendar.months[account.event_month]))
+    total = account.targets[account.event_month // 12]
     pool = [i for i, p in enumerate(data.products) if not p.big_ticket and p.code[:2] != "SV"]
     items = rng.sample(pool, rng.randint(40, 70))
     weights = [rng.lognormvariate(0, 0.7) for _ in items]
@@ -1199,50 +1305,57 @@ def _group_buy_lines(rng, data, account, numbers) -> Iterator[Line]:
     for line_no, (item, weight) in enumerate(zip(items, weights, strict=True), start=1):
         target = total * weight / sum(weights)
         line = _priced_line(rng, account, order_no, line_no, day, data.products[item], target)
-        yield _with_payment(line, day, days, paid_share)
+        yield _with_payment(line, day, days, paid_share, account.calendar.last_day)
 
 
 def _one_off_lines(rng, data, account, numbers) -> Iterator[Line]:
     """大额产品的采购: one complete equipment set, then at most a few small spare parts."""
-    year, month = MONTHS[account.event_month]
-    day = rng.choice(business_days(year, month))
+    day = rng.choice(business_days(*account.calendar.months[account.event_month]))
     product = data.products[[p.big_ticket for p in data.products].index(True) + account.big_ticket]
     line = _priced_line(rng, account, numbers.next("XS", day), 1, day, product, product.price / 100)
     days, paid_share = _payment_terms(rng, account.terms)
-    yield _with_payment(line, day, days, paid_share)
+    yield _with_payment(line, day, days, paid_share, account.calendar.last_day)
     spares = [i for i in account.catalogue if data.products[i].price <= 3000_00]
     for _ in range(rng.randint(1, 3)):
         month_index = account.event_month + rng.randint(2, 9)
-        if month_index >= len(MONTHS) or not spares:
+        if month_index >= HISTORY_MONTHS or not spares:
             continue
-        later = rng.choice(business_days(*MONTHS[month_index]))
+        later = rng.choice(business_days(*account.calendar.months[month_index]))
         target = rng.uniform(3000, 15000)
         spare = data.products[rng.choice(spares)]
         small = _priced_line(rng, account, numbers.next("XS", later), 1, later, spare, target)
-        yield _with_payment(small, later, days, 1.0)
+        yield _with_payment(small, later, days, 1.0, account.calendar.last_day)
 
 
 # ---------------------------------------------------------------------------------------
 # Entry point
 
 
-def generate(*, seed: int = 2026, scale: float = 1.0) -> DemoData:
-    """Build the whole demo company as plain data; nothing here touches the database."""
+def generate(*, seed: int = 2026, scale: float = 1.0, today: date = REFERENCE_TODAY) -> DemoData:
+    """Build the whole demo company as plain data; nothing here touches the database.
+    Its history is HISTORY_MONTHS months ending the month before `today` (Calendar); the
+    same seed, scale and today always give the same data."""
     scale = float(scale)  # 1 and 1.0 must seed the same streams
     if scale <= 0:
         raise ValueError("scale must be positive")
+    calendar = Calendar.ending_before(today)
     rng = random.Random(f"kam-demo:{seed}:{scale}")
     products = make_products(random.Random(f"kam-demo:{seed}:products"))
     users = make_users(random.Random(f"kam-demo:{seed}:users"))
     accounts = make_accounts(rng, scale, products)
+    for account in accounts:
+        account.calendar = calendar
     calibrate_concentration(accounts)
     assign_order_rates(accounts, scale)
     assign_teams(rng, accounts, users)
     assign_referrals(rng, accounts)
     regions = tuple((name, code) for name, code, _share in names.REGIONS)
-    data = DemoData(seed, scale, regions, users, products, accounts)
+    data = DemoData(seed, scale, regions, users, products, accounts, calendar)
     data.contacts = make_contacts(rng, accounts)
     data.costs = make_costs(rng, accounts)
+    # streams of their own, so adding them changed none of the data generated before
+    data.potentials = make_potentials(random.Random(f"kam-demo:{seed}:{scale}:potential"), accounts)
+    data.checks = [check for account in accounts for check in stage_checks(account, seed)]
     return data
 
 
@@ -1264,7 +1377,7 @@ def summarize(lines: Iterable[Line]) -> dict[str, dict]:
                 "paid": 0,
                 "paid_days": 0,
                 "unpaid": 0,
-                "by_year": dict.fromkeys(YEARS, 0),
+                "by_year": collections.Counter(),
                 "max_line": 0,
             },
         )
@@ -1325,7 +1438,7 @@ def stage_history(account: AccountSpec) -> list[tuple[date, str, str, str, str]]
     reason), a step every eight months or so from its first purchase, the last before
     the demo's end — so the account page shows a path, not just a position."""
     sales, relationship = stages_of(account)
-    first = date(*MONTHS[account.first_month], 1)
+    first = date(*account.calendar.months[account.first_month], 1)
     out = []
     for name, order, reasons, target in (
         ("sales_stage", list(SalesStage), _SALES_STEPS, sales),
@@ -1333,6 +1446,86 @@ def stage_history(account: AccountSpec) -> list[tuple[date, str, str, str, str]]
     ):
         steps = order[: order.index(target) + 1]
         for number, (old, new) in enumerate(itertools.pairwise(steps), start=1):
-            day = min(add_months(first, 3 + 8 * (number - 1)), LAST_DAY)
+            day = min(add_months(first, 3 + 8 * (number - 1)), account.calendar.last_day)
             out.append((day, name, str(old), str(new), reasons[new]))
     return sorted(out)
+
+
+# ---------------------------------------------------------------------------------------
+# What the KAMs have judged and proven: scorecard inputs and stage checklists
+
+# (growth outlook, influence, referrals, strategic fit) as ranges of 1–5, and our share of
+# the customer's spend, by the story of the account.
+_JUDGEMENTS = {
+    GENUINE_KEY: ((4, 5), (4, 5), (3, 5), (5, 5), (0.45, 0.7)),
+    LOW_PROFIT_VOLUME: ((1, 2), (2, 3), (1, 2), (1, 2), (0.8, 0.9)),
+    SQUEEZER: ((1, 2), (1, 3), (1, 1), (1, 2), (0.6, 0.75)),
+    ORDINARY: ((2, 5), (1, 4), (1, 4), (2, 4), (0.15, 0.6)),
+}
+_POTENTIAL_NOTES = {
+    GENUINE_KEY: "新品项目多，已参与客户研发；采购额仍有增长空间",
+    LOW_PROFIT_VOLUME: "量大价低，客户只看价格；份额已很高，再扩大意义不大",
+    SQUEEZER: "压价、拖款、退货多；我们已是主要供应商，但对方只看价格",
+    ORDINARY: "年度评估：按采购额与行业前景打分",
+}
+
+
+def key_accounts(accounts: list[AccountSpec]) -> list[AccountSpec]:
+    """The accounts the company manages as key accounts: the story's planted repeat
+    buyers and the biggest tenth by size (the ones assign_teams gives a full team); a
+    one-off buyer, however big its one purchase, is not managed as one."""
+    ranked = sorted(accounts, key=lambda a: (-sum(a.targets), a.index))
+    big = {a.code for a in ranked[: max(3, len(ranked) // 10)]}
+    return [
+        a
+        for a in accounts
+        if a.buys and a.kind in _JUDGEMENTS and (a.code in big or a.kind != ORDINARY)
+    ]
+
+
+def make_potentials(rng: random.Random, accounts: list[AccountSpec]) -> list[PotentialSpec]:
+    """Most key accounts have been judged (so the scorecard places them in its quadrants);
+    about one ordinary key account in five has not been yet, as in a real company."""
+    out = []
+    for account in key_accounts(accounts):
+        if account.kind == ORDINARY and rng.random() < 0.2:
+            continue
+        growth, influence, referral, fit, share_range = _JUDGEMENTS[account.kind]
+        share = round(rng.uniform(*share_range), 2)
+        yearly = max(account.targets[-1], max(account.targets) * 0.5, 1e5)
+        wallet = round(yearly / share / 10_000) * 10_000
+        out.append(
+            PotentialSpec(
+                account.code,
+                wallet,
+                f"{share:.4f}",
+                rng.randint(*growth),
+                rng.randint(*influence),
+                rng.randint(*referral),
+                rng.randint(*fit),
+                _POTENTIAL_NOTES[account.kind],
+            )
+        )
+    return out
+
+
+def stage_checks(account: AccountSpec, seed: int = 2026) -> list[CheckSpec]:
+    """What the owner has ticked, consistent with the stages `stages_of` gives: every item
+    of each stage the account has passed, and some of its current stage's (in progress).
+    Passing a stage unproven needs a reason (kam.accounts.services); the demo's accounts
+    were moved on by the book."""
+    rng = random.Random(f"kam-demo:{seed}:checks:{account.code}")
+    out = []
+    for track, current in zip(
+        (StageTrack.SALES, StageTrack.RELATIONSHIP),
+        stages_of(account),
+        strict=True,
+    ):
+        for stage in account_stages.stages(track):
+            items = [item.key for item in stage.checklist]
+            if stage.key == current:
+                items = sorted(rng.sample(items, rng.randint(0, len(items) - 1)), key=items.index)
+            out += [CheckSpec(account.code, track, stage.key, item, "") for item in items]
+            if stage.key == current:
+                break
+    return out

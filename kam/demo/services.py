@@ -10,7 +10,7 @@ from __future__ import annotations
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from datetime import time as dt_time
 from decimal import Decimal
 from pathlib import Path
@@ -30,8 +30,16 @@ from kam.people.models import Contact
 from kam.sales.models import CostToServe
 from kam.sales.services import import_orders
 from kam.users.models import User
+from kam.value import services as value_services
 
-from .generator import DEMO_PASSWORD, DemoData, generate, stage_history, stages_of
+from .generator import (
+    DEMO_PASSWORD,
+    REFERENCE_TODAY,
+    DemoData,
+    generate,
+    stage_history,
+    stages_of,
+)
 
 __all__ = ["DEMO_PASSWORD", "DemoSummary", "build_demo"]
 
@@ -47,6 +55,10 @@ class DemoSummary:
     contacts: int = 0
     lines: int = 0
     costs: int = 0
+    potentials: int = 0  # key accounts with scorecard inputs
+    checks: int = 0  # checklist items proven
+    first_day: date | None = None  # the order history's span
+    last_day: date | None = None
     seconds: float = 0.0
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # user, role, region
     kept_users: list[str] = field(default_factory=list)  # already there, left untouched
@@ -55,25 +67,34 @@ class DemoSummary:
 
 
 def build_demo(
-    *, seed: int = 2026, scale: float = 1.0, stdout=None, generate_passwords: bool = False
+    *,
+    seed: int = 2026,
+    scale: float = 1.0,
+    stdout=None,
+    generate_passwords: bool = False,
+    today: date = REFERENCE_TODAY,
 ) -> DemoSummary:
     """Create the demo company in one transaction: all of it, or nothing on any error.
     With `generate_passwords` each demo user gets a random password of its own (in
-    `summary.passwords`) instead of the published DEMO_PASSWORD."""
+    `summary.passwords`) instead of the published DEMO_PASSWORD. The history ends the
+    month before `today` (`kam demo` passes the real today; the default keeps tests and
+    benchmarks on the same data every day)."""
     started = time.perf_counter()
     say = _printer(stdout)
     say(
         _("Generating the demo company (seed %(seed)s, scale %(scale)s)…")
         % {"seed": seed, "scale": scale}
     )
-    data = generate(seed=seed, scale=scale)
-    summary = DemoSummary()
+    data = generate(seed=seed, scale=scale, today=today)
+    summary = DemoSummary(first_day=data.calendar.first_day, last_day=data.calendar.last_day)
     with transaction.atomic():
         regions = _create_regions(data)
         users = _create_users(data, regions, summary, generate_passwords)
         accounts = _create_accounts(data, regions, users)
         summary.contacts = _create_contacts(data, accounts)
         summary.costs = _create_costs(data, accounts)
+        summary.potentials = _set_potentials(data, accounts)
+        summary.checks = _tick_checklists(data, accounts)
         summary.lines = _import_lines(data, say)
     summary.accounts = len(accounts)
     summary.users = len(users)
@@ -215,6 +236,38 @@ def _create_costs(data: DemoData, accounts: dict[str, Account]) -> int:
     CostToServe.objects.bulk_create(costs, batch_size=2000)
     versions.bump(versions.VALUE)
     return len(costs)
+
+
+def _set_potentials(data: DemoData, accounts: dict[str, Account]) -> int:
+    """The scorecard inputs of the key accounts, entered by each one's owner."""
+    for spec in data.potentials:
+        account = accounts[spec.account_code]
+        value_services.set_potential(
+            account,
+            by=account.owner,
+            wallet=Decimal(spec.wallet),
+            share=Decimal(spec.share),
+            growth_outlook=spec.growth_outlook,
+            influence=spec.influence,
+            referral_power=spec.referral_power,
+            strategic_fit=spec.strategic_fit,
+            note=spec.note,
+        )
+    return len(data.potentials)
+
+
+def _tick_checklists(data: DemoData, accounts: dict[str, Account]) -> int:
+    """What each account's stages say has been proven, ticked by its owner: one call of
+    the service per account (some 2,500 items at scale 1)."""
+    proofs: dict[str, list] = {}
+    for spec in data.checks:
+        proofs.setdefault(spec.account_code, []).append(
+            (spec.track, spec.stage, spec.item, spec.note)
+        )
+    for code, items in proofs.items():
+        account = accounts[code]
+        account_services.prove_stage_items(account, items, by=account.owner)
+    return len(data.checks)
 
 
 def _import_lines(data: DemoData, say) -> int:

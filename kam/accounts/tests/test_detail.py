@@ -386,6 +386,41 @@ def test_a_stage_move_without_reason_or_to_nowhere_is_rejected(client, sales, da
     assert not history_of(account, "sales_stage").exists()
 
 
+def test_a_stage_skip_on_the_page_asks_for_a_reason_then_keeps_it(client, sales):
+    """Jumping from 入围 to 上量 with nothing proven: the page answers with the skipped
+    stage and the unproven items, and the move goes through once a reason is given."""
+    account = sales.east_account
+    client = as_user(client, sales.owner_kam)
+    url = reverse("accounts:stage", args=[account.pk, StageTrack.SALES])
+    refused = client.post(url, {"sales-stage": SalesStage.VOLUME}, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 400
+    form = refused.content.decode()
+    form = form[form.index('id="sales-stage-form"') :][:4000]
+    assert "This move skips Small-batch trial." in form
+    assert "Not proven in Qualified supplier" in form and "Financial health shown" in form
+    account.refresh_from_db()
+    assert account.sales_stage == SalesStage.QUALIFIED
+    moved = client.post(url, {"sales-stage": SalesStage.VOLUME, "sales-reason": "集团指定供应商"})
+    assert moved.status_code == 302
+    change = history_of(account, "sales_stage").get()
+    assert (change.new_value, change.reason) == (SalesStage.VOLUME, "集团指定供应商")
+
+
+def test_the_page_shows_what_a_passed_stage_never_proved(client, sales):
+    account = sales.east_account
+    services.check_stage_item(
+        account, "sales", "qualified", "credentials", done=True, by=sales.owner_kam
+    )
+    services.change_sales_stage(account, SalesStage.TRIAL, by=sales.owner_kam, reason="先试用")
+    html = as_user(client, sales.owner_kam).get(page_url(account), HTTP_ACCEPT_LANGUAGE="en")
+    html = html.content.decode()
+    track = html[html.index('id="sales-stages"') : html.index('id="sales-stage-form"')]
+    warning = track[track.index("Passed without proof") :]
+    assert "Qualified supplier:" in warning and "Financial health shown" in warning
+    assert "Licences, certifications" not in warning  # ticked
+    assert "4 not proven" in html
+
+
 def test_ticking_a_checklist_item_keeps_the_note_and_history(client, sales):
     account = sales.east_account
     client = as_user(client, sales.team_specialist)

@@ -107,7 +107,7 @@ def test_filters_search_and_sort_through_the_page(boss_client, sales):
         "C-S002",
     ]
     assert listed(boss_client, sort="-orders", region=east)[0] == "C-E001"
-    account_services.change_sales_stage(sales.south_account, "trial", by=sales.boss)
+    account_services.change_sales_stage(sales.south_account, "trial", by=sales.boss, reason="试单")
     assert listed(boss_client, stage="trial") == ["C-S001"]
     assert listed(boss_client, rstage="alliance") == []
 

@@ -569,6 +569,10 @@ def _tracks(account: Account, *, tokens: bool = False) -> list[dict]:
                     "proves": stage.proves,
                     "items": items,
                     "done": sum(1 for i in items if i["check"] and i["check"].done),
+                    # a stage the account has passed with items still unticked
+                    "unproven": [i["label"] for i in items if not (i["check"] and i["check"].done)]
+                    if index < position
+                    else [],
                     "milestones": milestones[(track, stage.key)],
                 }
             )
@@ -576,6 +580,11 @@ def _tracks(account: Account, *, tokens: bool = False) -> list[dict]:
             {
                 "key": track,
                 "dom_id": f"{track}-stages",
+                "unproven": [
+                    {"label": row["label"], "items": row["unproven"]}
+                    for row in rows
+                    if row["unproven"]
+                ],
                 "label": StageTrack(track).label,
                 "current": STAGE_LABELS[current[track]],
                 "stages": rows,

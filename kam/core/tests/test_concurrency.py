@@ -96,8 +96,8 @@ def test_without_a_token_services_still_write_history_from_the_stored_value(cast
     when the caller's copy of the account is out of date."""
     account = cast.east_account
     stale = Account.objects.get(pk=account.pk)
-    services.change_sales_stage(account, SalesStage.TRIAL, by=cast.owner_kam)
-    services.change_sales_stage(stale, SalesStage.VOLUME, by=cast.director)
+    services.change_sales_stage(account, SalesStage.TRIAL, by=cast.owner_kam, reason="试单")
+    services.change_sales_stage(stale, SalesStage.VOLUME, by=cast.director, reason="上量")
     moves = list(history_of(account, "sales_stage").order_by("changed_at", "id"))
     assert [(m.old_value, m.new_value) for m in moves] == [
         (SalesStage.QUALIFIED, SalesStage.TRIAL),
@@ -190,7 +190,9 @@ def test_of_two_simultaneous_moves_from_one_page_the_second_is_refused(cast):
 
         def move(i, targets=targets, seen=seen):
             copy = Account.objects.get(pk=account_id)
-            return services.change_sales_stage(copy, targets[i], by=users[i], seen=seen)
+            return services.change_sales_stage(
+                copy, targets[i], by=users[i], seen=seen, reason="同时"
+            )
 
         results = _both_at_once(move)
         refused = [r for r in results if isinstance(r, StaleEdit)]
@@ -263,7 +265,7 @@ def test_the_admin_does_not_put_back_fields_it_does_not_edit(cast, client):
     """A stage moved on the account page while the admin form was open stays moved."""
     account = cast.east_account
     url, data = _change_form(_admin_client(client, cast.boss), account)
-    services.change_sales_stage(account, SalesStage.TRIAL, by=cast.owner_kam)
+    services.change_sales_stage(account, SalesStage.TRIAL, by=cast.owner_kam, reason="试单")
     assert client.post(url, data | {"industry": "机械"}).status_code == 302
     account.refresh_from_db()
     assert (account.sales_stage, account.industry) == (SalesStage.TRIAL, "机械")

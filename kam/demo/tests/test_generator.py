@@ -9,6 +9,7 @@ import csv
 import itertools
 import re
 from collections import Counter
+from datetime import date
 from decimal import Decimal
 from functools import cache
 
@@ -114,7 +115,8 @@ def test_chinese_new_year_month_buys_less():
     by_month: Counter = Counter()
     for line in demo(1.0).iter_lines():
         by_month[(line.day.year, line.day.month)] += line.amount
-    for year, cny in g.CNY.items():
+    for year in g.YEARS:
+        cny = g.new_year(year)
         average = sum(by_month[(year, m)] for m in range(1, 13)) / 12
         assert by_month[(year, cny.month)] < 0.75 * average
 
@@ -316,3 +318,70 @@ def test_stage_history_leads_step_by_step_to_the_stage_within_the_demo_years():
             assert [new for _old, new in path][-1:] == ([str(final)] if path else [])
             assert all(a[1] == b[0] for a, b in itertools.pairwise(path))
         assert all(g.FIRST_DAY <= day <= g.LAST_DAY and why for day, *_rest, why in moves)
+
+
+@pytest.mark.parametrize(
+    ("today", "first", "last"),
+    [
+        (date(2026, 12, 1), date(2023, 12, 1), date(2026, 11, 30)),
+        (date(2027, 3, 15), date(2024, 3, 1), date(2027, 2, 28)),
+        (date(2026, 1, 1), date(2023, 1, 1), date(2025, 12, 31)),  # the reference day
+    ],
+    ids=str,
+)
+def test_the_history_ends_last_month_whatever_today_is(today, first, last):
+    """Three years of history, the last month the one before `today`: orders, payments,
+    returns, costs and stage moves all fall inside it."""
+    data = g.generate(seed=2026, scale=SMALL, today=today)
+    assert (data.calendar.first_day, data.calendar.last_day) == (first, last)
+    days = [line.day for line in data.iter_lines()]
+    assert min(days).replace(day=1) == first and max(days).replace(day=1) == last.replace(day=1)
+    paid = [line.paid_date for line in data.iter_lines() if line.paid_date]
+    assert max(paid) <= last
+    assert first <= min(c.date for c in data.costs) and max(c.date for c in data.costs) <= last
+    for account in data.accounts:
+        assert all(first <= day <= last for day, *_rest in g.stage_history(account))
+
+
+def test_the_reference_day_gives_the_published_calendar():
+    """Tests and benchmarks that take the default day see 2023–2025, as they always did."""
+    data = g.generate(seed=7, scale=SMALL)
+    assert data.calendar == g.REFERENCE and g.YEARS == (2023, 2024, 2025)
+    assert (date(2023, 1, 1), date(2025, 12, 31)) == (g.FIRST_DAY, g.LAST_DAY)
+
+
+def test_most_key_accounts_are_judged_with_the_story_s_potential():
+    data = g.generate(seed=2026, scale=1.0)
+    keys = g.key_accounts(data.accounts)
+    judged = {p.account_code: p for p in data.potentials}
+    assert len(judged) >= 0.75 * len(keys) and set(judged) <= {a.code for a in keys}
+    assert len(judged) < len(keys)  # some not yet, so "not assessed" shows too
+    for code, kind in g.PLANTED.items():
+        if kind == g.GENUINE_KEY:
+            assert judged[code].strategic_fit == 5, code
+        elif kind in (g.LOW_PROFIT_VOLUME, g.SQUEEZER):
+            assert judged[code].strategic_fit <= 2, code
+    for potential in judged.values():
+        assert potential.wallet > 0 and 0 < float(potential.share) < 1
+
+
+def test_checklists_are_ticked_as_far_as_each_account_s_stages():
+    """Every item of each stage an account has passed is proven; of its current stage
+    some, never all (it would have moved on); of later stages none."""
+    from kam.accounts import stages
+
+    data = g.generate(seed=2026, scale=SMALL)
+    ticked = {(c.account_code, c.track, c.stage, c.item) for c in data.checks}
+    for account in data.accounts:
+        for track, current in zip(("sales", "relationship"), g.stages_of(account), strict=True):
+            keys = stages.stage_keys(track)
+            for stage in stages.stages(track):
+                items = {(account.code, track, stage.key, i.key) for i in stage.checklist}
+                done = items & ticked
+                position = keys.index(stage.key) - keys.index(current)
+                if position < 0:
+                    assert done == items, (account.code, stage.key)
+                elif position == 0:
+                    assert len(done) < len(items), (account.code, stage.key)
+                else:
+                    assert not done, (account.code, stage.key)

@@ -108,3 +108,52 @@ def test_genuine_key_accounts_show_how_they_reached_sole_supplier(built):
     assert [m.new_value for m in moves] == [SalesStage.TRIAL, SalesStage.VOLUME, SalesStage.SOLE]
     assert all(m.changed_by == account.owner and m.reason for m in moves)
     assert moves[-1].changed_at.year <= 2025
+
+
+def test_the_demo_loaded_on_a_day_ends_the_month_before(db):
+    from datetime import date
+
+    from django.db.models import Max, Min
+
+    build_demo(scale=TINY, today=date(2026, 12, 1))
+    span = OrderLine.objects.aggregate(first=Min("order_date"), last=Max("order_date"))
+    assert span["first"] >= date(2023, 12, 1)
+    assert date(2026, 11, 1) <= span["last"] <= date(2026, 11, 30)
+
+
+def test_the_command_builds_the_demo_for_today(db, settings):
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from kam.value.analytics.periods import add_months
+
+    settings.DEBUG = True
+    call_command("demo", "--scale", str(TINY), stdout=StringIO())
+    last = OrderLine.objects.aggregate(last=Max("order_date"))["last"]
+    assert last.replace(day=1) == add_months(timezone.localdate().replace(day=1), -1)
+
+
+def test_key_accounts_have_potential_and_proven_stages_entered_through_the_services(built):
+    """Scorecard inputs and ticks were made as their owners would make them (history
+    names the owner), and no account has passed a stage it did not prove."""
+    from kam.accounts import services as account_services
+    from kam.accounts.models import StageCheck
+    from kam.core.history import history_of
+    from kam.value.models import AccountPotential
+
+    data = g.generate(seed=2026, scale=TINY)
+    assert AccountPotential.objects.count() == len(data.potentials) > 0
+    assert StageCheck.objects.filter(done=True).count() == len(data.checks) > 0
+    for potential in AccountPotential.objects.select_related("account"):
+        assert potential.updated_by == potential.account.owner
+        assert history_of(potential.account, "potential.wallet").get().changed_by == (
+            potential.account.owner
+        )
+    for account in Account.objects.all():
+        for track, current in (
+            ("sales", account.sales_stage),
+            ("relationship", account.relationship_stage),
+        ):
+            first = account_services.stages.stage_keys(track)[0]
+            gap = account_services.stage_gap(account, track, first, current)
+            assert not gap.unproven, (account.code, track)

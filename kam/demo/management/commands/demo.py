@@ -5,23 +5,30 @@ that has users it loads only when forced, and then with generated passwords inst
 published one (the demo includes a superuser).
 """
 
+from datetime import date
+
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kam.accounts.models import Account
+from kam.core.management.base import KamCommand
 from kam.demo.generator import COMPANY_NAME
 from kam.users.models import User
 
 
-class Command(BaseCommand):
-    help = "Create a demo company with customers, people, three years of orders and costs."
+class Command(KamCommand):
+    help = gettext_lazy(
+        "Create a demo company with customers, people, three years of orders and costs."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--if-empty",
             action="store_true",
-            help=(
+            help=_(
                 "Do nothing (and succeed) when the database already holds users or accounts, "
                 "or when DEBUG is off: what `make run` calls."
             ),
@@ -29,20 +36,30 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force",
             action="store_true",
-            help=(
+            help=_(
                 "Load the demo although users exist; every demo user then gets a generated "
                 "password, printed once."
             ),
         )
-        parser.add_argument("--seed", type=int, default=2026, help=("Random seed (default 2026)."))
+        parser.add_argument("--seed", type=int, default=2026, help=_("Random seed (default 2026)."))
         parser.add_argument(
             "--scale",
             type=float,
             default=1.0,
-            help=("Size: 1.0 is about 300 customers and 150,000 order lines."),
+            help=_("Size: 1.0 is about 300 customers and 150,000 order lines."),
+        )
+        parser.add_argument(
+            "--today",
+            type=date.fromisoformat,
+            default=None,
+            metavar="YYYY-MM-DD",
+            help=_(
+                "The day to build the demo for: its three years of history end the month "
+                "before (default: today)."
+            ),
         )
 
-    def handle(self, *args, if_empty, force, seed, scale, **options):
+    def handle(self, *args, if_empty, force, seed, scale, today, **options):
         from kam.demo.services import build_demo
 
         if not 0 < scale <= 100:
@@ -52,7 +69,13 @@ class Command(BaseCommand):
                 self.stdout.write(refusal)
                 return
             raise CommandError(refusal)
-        summary = build_demo(seed=seed, scale=scale, stdout=self.stdout, generate_passwords=force)
+        summary = build_demo(
+            seed=seed,
+            scale=scale,
+            stdout=self.stdout,
+            generate_passwords=force,
+            today=today or timezone.localdate(),
+        )
         self._report(summary)
 
     def _refusal(self, force: bool) -> str:
@@ -90,6 +113,10 @@ class Command(BaseCommand):
                     "costs": summary.costs,
                 }
             )
+        )
+        self.stdout.write(
+            _("Order history from %(first)s to %(last)s.")
+            % {"first": summary.first_day, "last": summary.last_day}
         )
         if summary.passwords:
             self.stdout.write(

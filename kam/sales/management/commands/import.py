@@ -3,13 +3,15 @@
 import sys
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from tqdm import tqdm
 
 from kam.accounts import access
 from kam.accounts.access import Action
+from kam.core.management.base import KamCommand
 from kam.sales.importing.columns import MappingError
 from kam.sales.importing.readers import ImportFileError
 from kam.sales.services import ImportRejected, import_orders
@@ -26,23 +28,86 @@ def _mapping(pairs: list[str]) -> dict[str, str]:
     return mapping
 
 
-class Command(BaseCommand):
-    help = "Import data exported from an ERP. `kam import orders FILE` loads order lines."
+SHOWN = 50  # problems listed on the terminal; --report has them all
+
+
+def _problem_lines(rejected: ImportRejected) -> list[str]:
+    """The report of a refused import, each problem once: without its headline (the
+    error printed last says it), and without the count per kind when every problem is
+    listed anyway (the counts only summarise what the list leaves out)."""
+    lines = rejected.lines(limit=SHOWN)[1:]
+    if rejected.total_problems <= min(SHOWN, len(rejected.problems)):
+        lines = lines[len(rejected.counts()) :]
+    return lines
+
+
+class Command(KamCommand):
+    help = gettext_lazy(
+        "Import order lines exported from an ERP (CSV or Excel): kam import orders FILE."
+    )
 
     def add_arguments(self, parser):
-        kinds = parser.add_subparsers(dest="kind", required=True)
-        orders = kinds.add_parser("orders", help="order lines (.csv, .xlsx, .xls)")
-        orders.add_argument("path")
-        orders.add_argument("--source", default="erp", help="the system the file comes from")
-        orders.add_argument("--date-order", choices=["MDY", "DMY", "YMD"], type=str.upper)
-        orders.add_argument("--date-format", help="e.g. %%d.%%m.%%Y for dates like 05.03.2024")
-        orders.add_argument("--map", action="append", default=[], metavar="HEADER=FIELD")
-        orders.add_argument("--skip-unidentified", action="store_true")
-        orders.add_argument("--dry-run", action="store_true")
-        orders.add_argument("--encoding")
-        orders.add_argument("--sheet")
-        orders.add_argument("--report", metavar="CSV", help="write the problem report here")
-        orders.add_argument("--lang", choices=["zh-hans", "en"], help="language of the report")
+        kinds = parser.add_subparsers(
+            dest="kind",
+            required=True,
+            title=_("what to import"),
+            metavar="orders",
+            help=_("kam import orders --help explains the options"),
+        )
+        orders = kinds.add_parser(
+            "orders",
+            help=_("order lines (.csv, .xlsx, .xls)"),
+            description=_(
+                "Load order lines from an ERP export; every row is checked first and "
+                "nothing is written while a row has a problem."
+            ),
+        )
+        orders.add_argument("path", help=_("the file: .csv, .xlsx or .xls"))
+        orders.add_argument(
+            "--source",
+            default="erp",
+            help=_(
+                "the system the file comes from (default erp); lines are told apart by "
+                "source, order number and line number"
+            ),
+        )
+        orders.add_argument(
+            "--date-order",
+            choices=["MDY", "DMY", "YMD"],
+            type=str.upper,
+            help=_("how to read dates like 03/05/2024: month-day-year, day-month-year …"),
+        )
+        orders.add_argument("--date-format", help=_("e.g. %%d.%%m.%%Y for dates like 05.03.2024"))
+        orders.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            metavar="HEADER=FIELD",
+            help=_(
+                "read this column as this field, when kam does not recognise the header "
+                "(repeat for several)"
+            ),
+        )
+        orders.add_argument(
+            "--skip-unidentified",
+            action="store_true",
+            help=_("skip rows with neither a customer code nor a name, instead of refusing"),
+        )
+        orders.add_argument(
+            "--dry-run",
+            action="store_true",
+            help=_("check the file and say what the import would do; write nothing"),
+        )
+        orders.add_argument(
+            "--encoding", help=_("the text encoding of a CSV, e.g. gbk (default: detected)")
+        )
+        orders.add_argument(
+            "--sheet", help=_("the Excel sheet, by name or number (default: the first)")
+        )
+        orders.add_argument("--report", metavar="CSV", help=_("write the problem report here"))
+        orders.add_argument(
+            "--lang", choices=["zh-hans", "en"], help=_("language of the help and the report")
+        )
         access.add_as_argument(orders)
 
     def handle(self, *args, **options):
@@ -79,7 +144,7 @@ class Command(BaseCommand):
             if options["report"]:
                 with open(options["report"], "wb") as out:
                     out.write(rejected.as_csv())
-            self.stderr.write("\n".join(rejected.lines()))
+            self.stderr.write("\n".join(_problem_lines(rejected)))
             raise CommandError(rejected.headline()) from None
         except (ImportFileError, MappingError) as error:
             raise CommandError(str(error)) from None

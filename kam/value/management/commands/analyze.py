@@ -5,12 +5,14 @@ import sys
 from datetime import date
 from decimal import Decimal
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kam.accounts import access
 from kam.accounts.access import Action
+from kam.core.management.base import KamCommand
 from kam.value import charts, periods, portfolio, services
 from kam.value.analytics.analysis import to_json
 from kam.value.analytics.flags import FLAG_LABELS
@@ -72,40 +74,51 @@ def _default_period() -> Period:
     return default_period(portfolio.months_with_data(None), data, periods.today())
 
 
-class Command(BaseCommand):
-    help = "Analyse account value for a period: metrics, tiers, 80/20, health, false key accounts."
+class Command(KamCommand):
+    help = gettext_lazy(
+        "Analyse account value for a period: metrics, tiers, 80/20, health, false key accounts."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--year",
             type=int,
-            help="a calendar year (default: this year to date when the data reaches into "
-            "it, else the last full year)",
+            help=_(
+                "a calendar year (default: this year to date when the data reaches into "
+                "it, else the last full year)"
+            ),
         )
-        parser.add_argument("--quarter", help="e.g. 2025-Q3")
-        parser.add_argument("--month", help="one month, YYYY-MM")
+        parser.add_argument("--quarter", help=_("e.g. 2025-Q3"))
+        parser.add_argument("--month", help=_("one month, YYYY-MM"))
         parser.add_argument(
             "--ytd",
             nargs="?",
             const=LATEST,
             metavar="YYYY-MM",
-            help="the year to date: January to this month (default: the last month with data)",
+            help=_("the year to date: January to this month (default: the last month with data)"),
         )
         parser.add_argument(
             "--rolling",
             nargs="?",
             const=LATEST,
             metavar="YYYY-MM",
-            help="the 12 months ending with this month (default: the last month with data)",
+            help=_("the 12 months ending with this month (default: the last month with data)"),
         )
-        parser.add_argument("--from", dest="from", help="first month, YYYY-MM (whole months)")
-        parser.add_argument("--to", help="last month, YYYY-MM (whole months)")
-        parser.add_argument("--format", choices=["table", "json", "xlsx"], default="table")
-        parser.add_argument("--output", help="file to write (required for xlsx)")
-        parser.add_argument("--config", help="name of a saved tier configuration")
-        parser.add_argument("--apply", action="store_true", help="store the computed tiers")
-        parser.add_argument("--top", type=int, default=20, help="accounts in the table")
-        parser.add_argument("--lang", choices=["zh-hans", "en"])
+        parser.add_argument("--from", dest="from", help=_("first month, YYYY-MM (whole months)"))
+        parser.add_argument("--to", help=_("last month, YYYY-MM (whole months)"))
+        parser.add_argument(
+            "--format",
+            choices=["table", "json", "xlsx"],
+            default="table",
+            help=_("table on the terminal (default), json, or an xlsx workbook"),
+        )
+        parser.add_argument("--output", help=_("file to write (required for xlsx)"))
+        parser.add_argument("--config", help=_("name of a saved tier configuration"))
+        parser.add_argument("--apply", action="store_true", help=_("store the computed tiers"))
+        parser.add_argument("--top", type=int, default=20, help=_("accounts in the table"))
+        parser.add_argument(
+            "--lang", choices=["zh-hans", "en"], help=_("language of the help and the output")
+        )
         access.add_as_argument(parser)
 
     def handle(self, *args, **options):

@@ -3,13 +3,15 @@
 import json
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kam.accounts import access
 from kam.accounts.access import Action
 from kam.accounts.models import Account
+from kam.core.management.base import KamCommand
 from kam.value import services
 from kam.value.analytics.periods import Period
 from kam.value.analytics.tiers import TIERS
@@ -41,34 +43,58 @@ def _config(name: str) -> TierConfig:
     return config
 
 
-class Command(BaseCommand):
-    help = "Tier configurations: list, save, activate, what-if; set or clear a tier by hand."
+class Command(KamCommand):
+    help = gettext_lazy(
+        "Tier configurations: list, save, activate, what-if; set or clear a tier by hand."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--lang", choices=["zh-hans", "en"])
-        actions = parser.add_subparsers(dest="action", required=True)
-        actions.add_parser("list")
-        save = actions.add_parser("save")
-        save.add_argument("name")
-        save.add_argument("--base", help="start from this saved configuration")
-        save.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
-        save.add_argument("--activate", action="store_true")
+        parser.add_argument(
+            "--lang", choices=["zh-hans", "en"], help=_("language of the help and the output")
+        )
+        actions = parser.add_subparsers(
+            dest="action",
+            required=True,
+            title=_("actions"),
+            help=_("kam tiers ACTION --help explains an action's options"),
+        )
+        setting = _("change one setting, e.g. tiers.diamond_share=0.05 (repeat for several)")
+        actions.add_parser("list", help=_("list the saved tier configurations"))
+        save = actions.add_parser("save", help=_("save a tier configuration"))
+        save.add_argument("name", help=_("the configuration's name"))
+        save.add_argument("--base", help=_("start from this saved configuration"))
+        save.add_argument(
+            "--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help=setting
+        )
+        save.add_argument(
+            "--activate", action="store_true", help=_("make it the active configuration")
+        )
         access.add_as_argument(save)
-        activate = actions.add_parser("activate")
-        activate.add_argument("name")
+        activate = actions.add_parser(
+            "activate", help=_("make a saved configuration the active one")
+        )
+        activate.add_argument("name", help=_("the configuration's name"))
         access.add_as_argument(activate)
-        whatif = actions.add_parser("whatif")
-        whatif.add_argument("--config", help="a saved configuration to try")
-        whatif.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
-        whatif.add_argument("--year", type=int)
-        override = actions.add_parser("override")
-        override.add_argument("code")
-        override.add_argument("tier", choices=TIERS)
-        override.add_argument("--reason", required=True)
+        whatif = actions.add_parser(
+            "whatif", help=_("show how the tiers would change, without saving anything")
+        )
+        whatif.add_argument("--config", help=_("a saved configuration to try"))
+        whatif.add_argument(
+            "--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help=setting
+        )
+        whatif.add_argument(
+            "--year", type=int, help=_("the year to try it on (default: last year)")
+        )
+        override = actions.add_parser("override", help=_("set an account's tier by hand"))
+        override.add_argument("code", help=_("the account's code"))
+        override.add_argument("tier", choices=TIERS, help=_("the tier to set"))
+        override.add_argument("--reason", required=True, help=_("why; history keeps it"))
         access.add_as_argument(override)
-        clear = actions.add_parser("clear")
-        clear.add_argument("code")
-        clear.add_argument("--reason", required=True)
+        clear = actions.add_parser(
+            "clear", help=_("let the computed tier apply again to an account set by hand")
+        )
+        clear.add_argument("code", help=_("the account's code"))
+        clear.add_argument("--reason", required=True, help=_("why; history keeps it"))
         access.add_as_argument(clear)
 
     def handle(self, *args, **options):

@@ -100,3 +100,44 @@ def test_override_without_a_reason_is_refused(browse):
     assert tab.page.locator("#tier-tag").get_attribute("class") == before
     assert tab.page.locator("#tier-history tbody tr").count() == history
     assert tab.page.locator("#override-form .errorlist").count() > 0, "the form says why"
+
+
+def test_a_stage_skip_asks_for_a_reason(browse, kam_server):
+    """入围 straight to 上量 with the first stage unproven: the page names the skipped stage and
+    the unproven items and waits for a reason; with one, the move is made and remembered."""
+    account = kam_server.python(
+        """
+from kam.accounts.models import Account
+a = Account.objects.filter(sales_stage="qualified", status="active").order_by("-code").first()
+result = {"pk": a.pk, "code": a.code}
+"""
+    )
+    tab = browse("director", language="en")
+    open_from_list(tab, account["code"])
+    form = tab.page.locator("#sales-stage-form")
+    form.locator("[name=sales-stage]").select_option("volume")
+    form.locator("[name=sales-reason]").fill("")
+    tab.tolerated.append("status of 400")  # the form comes back with the question
+    with tab.page.expect_navigation() as answer:
+        form.locator("button[type=submit]").click()
+    assert answer.value.status == 400
+    tab.assert_clean()
+    asked = tab.page.locator("#sales-stage-form").inner_text()
+    assert "This move skips Small-batch trial." in asked
+    assert "Not proven in Qualified supplier" in asked
+    current = tab.page.locator("#sales-stages [aria-current=step]")
+    assert current.get_attribute("data-stage") == "qualified", "nothing moved yet"
+
+    reason = f"browser test: the group named us its supplier {uuid.uuid4().hex[:6]}"
+    form = tab.page.locator("#sales-stage-form")
+    form.locator("[name=sales-stage]").select_option("volume")
+    form.locator("[name=sales-reason]").fill(reason)
+    with tab.page.expect_navigation() as answer:
+        form.locator("button[type=submit]").click()
+    assert answer.value.status == 200
+    tab.assert_clean()
+    current = tab.page.locator("#sales-stages [aria-current=step]")
+    assert current.get_attribute("data-stage") == "volume"
+    assert tab.page.locator("#stage-history tbody tr", has_text=reason).count() == 1
+    unproven = tab.page.locator("#sales-stages .unproven").inner_text()
+    assert "Qualified supplier" in unproven and "Small-batch trial" in unproven
