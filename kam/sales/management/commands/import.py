@@ -42,6 +42,14 @@ class Command(BaseCommand):
         orders.add_argument("--encoding")
         orders.add_argument("--sheet")
         orders.add_argument("--report", metavar="CSV", help="write the problem report here")
+        orders.add_argument(
+            "--currency",
+            type=str.upper,
+            help=_(
+                "the currency of the file's amounts (ISO 4217, default the company's: "
+                "KAM_CURRENCY); a file in another currency is refused, kam converts nothing"
+            ),
+        )
         orders.add_argument("--lang", choices=["zh-hans", "en"], help="language of the report")
         access.add_as_argument(orders)
 
@@ -72,6 +80,7 @@ class Command(BaseCommand):
                 sheet=int(options["sheet"])
                 if (options["sheet"] or "").isdigit()
                 else options["sheet"],
+                currency=options["currency"],
                 progress=progress,
                 user=user,
             )
