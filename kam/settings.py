@@ -14,6 +14,8 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from kam.core.currency import is_currency
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("KAM_VAR_DIR", BASE_DIR / "var"))
 
@@ -187,7 +189,13 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
 
-KAM_CURRENCY = os.environ.get("KAM_CURRENCY", "CNY")
+# The company's currency (ISO 4217): the symbol on every page and workbook; imports in
+# another currency are refused (kam converts nothing).
+KAM_CURRENCY = os.environ.get("KAM_CURRENCY", "CNY").strip().upper()
+if not is_currency(KAM_CURRENCY):
+    raise ImproperlyConfigured(
+        f"KAM_CURRENCY={KAM_CURRENCY!r} is not an ISO 4217 currency code (CNY, USD, EUR, GBP …)."
+    )
 # Largest ERP export the import page accepts (bytes); the CLI has no limit.
 KAM_IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("KAM_IMPORT_MAX_UPLOAD_BYTES", 200 * 1024 * 1024))
 

@@ -31,6 +31,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import xlsxwriter
+from django.conf import settings
+
+from kam.core.currency import symbol as currency_symbol
 
 # First characters that make a spreadsheet read a cell as a formula (OWASP, ASVS 1.2.10).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
@@ -41,6 +44,8 @@ NUMBER_FORMATS = {
     "days": "0.0",
     "count": "0",
 }
+"""The "money" entry is the plain number; `number_format` puts the company's currency symbol
+in front of it, so a workbook shows $1,234.00 for a company in dollars."""
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
@@ -53,6 +58,15 @@ WORKBOOK_OPTIONS = {
 }
 SHEET_TITLE_MAX = 31  # Excel's limit
 DEFAULT_WIDTH = 14
+
+
+def number_format(key: str, currency: str | None = None) -> str:
+    """The Excel number format of a kind of number; money carries the currency's symbol
+    (quoted, so that Excel never reads it as a format code): "$"#,##0.00."""
+    if key != "money":
+        return NUMBER_FORMATS[key]
+    text = currency_symbol(currency or settings.KAM_CURRENCY).replace('"', "")
+    return f'"{text}"{NUMBER_FORMATS["money"]}'
 
 
 def looks_like_formula(text: str) -> bool:
@@ -102,7 +116,7 @@ class Workbook:
                 "text": {"quote_prefix": True},
                 "date": {"num_format": DATE_FORMAT},
                 "datetime": {"num_format": DATETIME_FORMAT},
-            }.get(key) or {"num_format": NUMBER_FORMATS[key]}
+            }.get(key) or {"num_format": number_format(key)}
             self._formats[key] = self.book.add_format(properties)
         return self._formats[key]
 

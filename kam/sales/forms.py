@@ -1,8 +1,11 @@
 """Forms of the import page: the upload, and the column mapping with the import options."""
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from kam.core import currency
 
 from . import web_import
 from .importing.columns import FIELDS
@@ -72,6 +75,13 @@ class MappingForm(forms.Form):
     )
     encoding = forms.ChoiceField(label=_("Encoding"), required=False)
     sheet = forms.ChoiceField(label=_("Sheet"), required=False)
+    currency = forms.ChoiceField(
+        label=_("Currency of the file"),
+        required=False,
+        help_text=_(
+            "kam converts nothing: a file in another currency than the company's is refused."
+        ),
+    )
     skip_unidentified = forms.BooleanField(
         label=_("Leave out rows without a customer"),
         required=False,
@@ -88,6 +98,7 @@ class MappingForm(forms.Form):
                 "encoding": job.encoding,
                 "sheet": job.sheet,
                 "skip_unidentified": job.skip_unidentified,
+                "currency": job.currency or settings.KAM_CURRENCY,
             },
         )
         super().__init__(*args, **kwargs)
@@ -97,6 +108,7 @@ class MappingForm(forms.Form):
         self.fields["date_format"].help_text = gettext(
             "Only for dates kam cannot read by itself, e.g. %(example)s"
         ) % {"example": "%d.%m.%Y"}
+        self.fields["currency"].choices = currency.choices(settings.KAM_CURRENCY)
         self.inspection = inspection
         self.file_columns = list(inspection.columns)
         field_choices = [("", _("— ignore —")), *((k, _field_label(k)) for k in FIELDS)]
@@ -199,6 +211,7 @@ class MappingForm(forms.Form):
             "date_order": data.get("date_order") or "",
             "date_format": (data.get("date_format") or "").strip(),
             "skip_unidentified": bool(data.get("skip_unidentified")),
+            "currency": data.get("currency") or "",
         }
         for name in ("encoding", "sheet"):
             if name in self.fields:

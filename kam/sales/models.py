@@ -229,6 +229,12 @@ class ImportJob(TimeStampedModel):
     encoding = models.CharField(_("encoding"), max_length=32, blank=True)
     sheet = models.CharField(_("sheet"), max_length=100, blank=True)
     skip_unidentified = models.BooleanField(_("skip rows without a customer"), default=False)
+    currency = models.CharField(
+        _("currency"),
+        max_length=3,
+        blank=True,
+        help_text=_("ISO 4217 code of the file's amounts; empty: the company's currency."),
+    )
     state = models.CharField(
         _("state"), max_length=16, choices=ImportJobState.choices, default=ImportJobState.NEW
     )

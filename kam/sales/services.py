@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 
 from kam.core import versions
+from kam.core.currency import CurrencyMismatch, check_import_currency
 
 from .importing import writer
 from .importing.columns import ColumnMapping, detect_mapping
@@ -22,7 +23,7 @@ from .importing.pipeline import (
     prepare,
     reported_column,
 )
-from .importing.readers import RawTable, read_table
+from .importing.readers import ImportFileError, RawTable, read_table
 from .importing.report import ImportRejected, Problem
 from .models import ImportBatch
 
@@ -71,6 +72,7 @@ def import_orders(
     dry_run: bool = False,
     encoding: str | None = None,
     sheet: str | int | None = None,
+    currency: str | None = None,
     user=None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
@@ -90,6 +92,7 @@ def import_orders(
         skip_unidentified=skip_unidentified,
         encoding=encoding,
         sheet=sheet,
+        currency=currency,
     )
     if check.problems:
         raise ImportRejected(check.problems, total_problems=check.total_problems)
@@ -212,12 +215,18 @@ def check_orders(
     skip_unidentified: bool = False,
     encoding: str | None = None,
     sheet: str | int | None = None,
+    currency: str | None = None,
 ) -> OrderCheck:
     """The steps of `import_orders` before any write, for a page that shows them first.
 
     Raises ImportFileError or MappingError like `import_orders`; bad rows are returned, not
-    raised, so that they can be listed while the file is being prepared.
+    raised, so that they can be listed while the file is being prepared. A file declared in
+    another `currency` than the company's is refused before it is read (nothing converts).
     """
+    try:
+        check_import_currency(currency, settings.KAM_CURRENCY)
+    except CurrencyMismatch as mismatch:
+        raise ImportFileError(str(mismatch)) from None
     table = read_table(Path(path), encoding=encoding, sheet=sheet)
     columns = detect_mapping(table.columns, mapping)
     options = Options(

@@ -194,6 +194,7 @@ def import_arguments(job: ImportJob) -> dict:
         "skip_unidentified": job.skip_unidentified,
         "encoding": job.encoding or None,
         "sheet": job.sheet or None,
+        "currency": job.currency or None,
     }
 
 

@@ -181,10 +181,10 @@ class WhatIfForm(SeenMixin, forms.Form):
         help_text=_("Counted after the diamond accounts."),
     )
     diamond_threshold = _money_field(
-        _("Diamond: annual revenue from (¥)"), _("Used when tiers go by annual revenue.")
+        _("Diamond: annual revenue from"), _("Used when tiers go by annual revenue.")
     )
     gold_threshold = _money_field(
-        _("Gold: annual revenue from (¥)"), _("Used when tiers go by annual revenue.")
+        _("Gold: annual revenue from"), _("Used when tiers go by annual revenue.")
     )
     strategic_potential = forms.DecimalField(
         label=_("Strategic: potential score from"),

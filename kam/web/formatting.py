@@ -1,7 +1,9 @@
-"""Amounts as people read them: 万 and 亿 in Chinese, thousands and millions in English.
+"""Amounts as people read them: 万 and 亿 for yuan in Chinese, thousands and millions otherwise.
 
 A boss reads ¥1.35亿 or ¥135.0M at a glance where ¥135,012,345.67 needs counting digits.
 Exact amounts stay in tables that add up and in exports; these are for headlines and charts.
+The symbol is the company's currency (settings.KAM_CURRENCY, see kam.core.currency); other
+currencies than the yuan use K/M/B in Chinese as well ($1.35M), never 万/亿.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
@@ -10,9 +12,11 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from kam.core.currency import symbol as currency_symbol
+from kam.core.currency import uses_wan
+
 WAN = Decimal(10_000)
 YI = Decimal(100_000_000)
-SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "HKD": "HK$", "JPY": "¥", "GBP": "£"}
 
 
 def _round(value: Decimal, places: int) -> Decimal:
@@ -24,14 +28,15 @@ def _trim(text: str) -> str:
 
 
 def short_amount(value, language: str, currency: str = "CNY") -> str:
-    """¥1.35亿, ¥350万, ¥8,500 (zh); ¥135.0M, ¥350.0K, ¥8,500 (en). None → "–"."""
+    """¥1.35亿, ¥350万, ¥8,500 (CNY in Chinese); ¥135.0M, ¥350.0K, ¥8,500 (English, and
+    every other currency in either language: $1.35M). None → "–"."""
     if value is None or value == "":
         return "–"
     amount = Decimal(str(value))
     sign = "-" if amount < 0 else ""
     amount = abs(amount)
-    symbol = SYMBOLS.get(currency, currency + " ")
-    if language.startswith("zh"):
+    symbol = currency_symbol(currency)
+    if uses_wan(currency, language):
         if amount >= YI:
             body = _trim(f"{_round(amount / YI, 2)}") + "亿"
         elif amount >= WAN:
@@ -54,7 +59,7 @@ def exact_amount(value, currency: str = "CNY") -> str:
     if value is None or value == "":
         return "–"
     amount = _round(Decimal(str(value)), 2)
-    symbol = SYMBOLS.get(currency, currency + " ")
+    symbol = currency_symbol(currency)
     return f"{'-' if amount < 0 else ''}{symbol}{abs(amount):,}"
 
 

@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 import polars as pl
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -38,6 +39,8 @@ from kam.accounts.forms import (
 )
 from kam.accounts.models import Account, AccountTeamMember
 from kam.core.concurrency import seen_token
+from kam.core.currency import symbol as currency_symbol
+from kam.core.currency import uses_wan
 from kam.core.history import history_of
 from kam.people.models import Contact
 from kam.sales.choices import CostCategory
@@ -403,20 +406,23 @@ def _score_left_out(analysis, account_id: int) -> str:
 
 
 def _unit(largest: Decimal) -> tuple[Decimal, str]:
-    """Divide chart amounts by a unit people read (万/亿, K/M) and say it on the axis."""
-    chinese = (get_language() or "zh-hans").startswith("zh")
+    """Divide chart amounts by a unit people read (万/亿 for yuan in Chinese, else K/M) and
+    say it on the axis in the company's currency."""
+    language = get_language() or "zh-hans"
+    code = settings.KAM_CURRENCY
     largest = abs(largest)
-    if chinese:
+    if uses_wan(code, language):
         if largest >= Decimal(100_000_000):
             return Decimal(100_000_000), _("¥100M (亿)")
         if largest >= Decimal(10_000):
             return Decimal(10_000), _("¥10K (万)")
         return Decimal(1), _("¥")
+    sign = {"symbol": currency_symbol(code).strip()}
     if largest >= Decimal(1_000_000):
-        return Decimal(1_000_000), _("¥ million")
+        return Decimal(1_000_000), _("%(symbol)s million") % sign
     if largest >= Decimal(1_000):
-        return Decimal(1_000), _("¥ thousand")
-    return Decimal(1), _("¥")
+        return Decimal(1_000), _("%(symbol)s thousand") % sign
+    return Decimal(1), sign["symbol"]
 
 
 def _scaled(amount: Decimal, unit: Decimal) -> float:

@@ -127,3 +127,15 @@ def test_test_run_uses_the_chinese_defaults():
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert settings.USE_TZ
+
+
+def test_currency_must_be_an_iso_4217_code(tmp_path):
+    """A typo such as KAM_CURRENCY=RMB stops kam at start, naming the setting, instead of
+    showing "RMB 1,234.00" on every page."""
+    result = kam("check", tmp_path=tmp_path, KAM_CURRENCY="RMB")
+    assert result.returncode != 0
+    assert "KAM_CURRENCY" in result.stderr and "ISO 4217" in result.stderr
+    lower = kam(
+        "shell", "--no-imports", "-c", PRINT_SETTINGS, tmp_path=tmp_path, KAM_CURRENCY="usd"
+    )
+    assert lower.stdout.strip().endswith(" USD"), lower.stderr

@@ -66,7 +66,7 @@ def test_numbers_stay_numbers_with_their_columns_format():
     columns = [Column("a", number="money"), Column("b", number="share"), Column("c")]
     money, share, plain = one_row([Decimal("-1234.50"), 0.125, -5], columns)
     assert money.data_type == "n" and money.value == -1234.5
-    assert money.number_format == "#,##0.00"
+    assert money.number_format == '"¥"#,##0.00'  # the company's currency, CNY by default
     assert share.value == 0.125 and share.number_format == "0.0%"
     assert plain.data_type == "n" and plain.value == -5 and not plain.quotePrefix
 

@@ -106,6 +106,14 @@ class Command(KamCommand):
         )
         orders.add_argument("--report", metavar="CSV", help=_("write the problem report here"))
         orders.add_argument(
+            "--currency",
+            type=str.upper,
+            help=_(
+                "the currency of the file's amounts (ISO 4217, default the company's: "
+                "KAM_CURRENCY); a file in another currency is refused, kam converts nothing"
+            ),
+        )
+        orders.add_argument(
             "--lang", choices=["zh-hans", "en"], help=_("language of the help and the report")
         )
         access.add_as_argument(orders)
@@ -137,6 +145,7 @@ class Command(KamCommand):
                 sheet=int(options["sheet"])
                 if (options["sheet"] or "").isdigit()
                 else options["sheet"],
+                currency=options["currency"],
                 progress=progress,
                 user=user,
             )
