@@ -3,6 +3,8 @@ card on a phone, no chart for a period without sales, each language named in its
 
 from __future__ import annotations
 
+import pytest
+
 from .conftest import PHONE
 
 LAPTOP = {"width": 1280, "height": 800}
@@ -34,9 +36,11 @@ def assert_no_overflow(tab) -> None:
     assert width <= PHONE["width"], f"the page is {width} px wide: {sticking_out}"
 
 
-def test_accounts_list_shows_net_contribution_on_a_laptop(browse):
-    tab = browse("director", viewport=LAPTOP)
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_accounts_list_shows_net_contribution_on_a_laptop(browse, language):
+    tab = browse("director", language=language, viewport=LAPTOP)
     tab.goto("/customers/")
+    tab.screenshot(f"list-1280-{language}")
     header = tab.page.locator('table.account-list th:has(a[data-sort="net_contribution"])')
     box = header.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= LAPTOP["width"]
@@ -52,7 +56,6 @@ def test_accounts_list_shows_net_contribution_on_a_laptop(browse):
         "table.account-list thead th.num", "ths => ths.map(th => th.getBoundingClientRect().height)"
     )
     assert max(heights) < 3 * min(heights), "a money header wraps over many lines"
-    tab.screenshot("list-1280")
 
 
 def test_account_page_on_a_phone_cuts_no_table_off(browse, demo):
