@@ -12,7 +12,6 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from kam.core.currency import is_currency
 
@@ -183,7 +182,8 @@ KAM_REQUIRE_2FA_FOR_ADMINS = env_bool("KAM_REQUIRE_2FA_FOR_ADMINS", not DEBUG)
 # --- end of signing in ---
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "zh-hans")
-LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+# each language named in itself, so a reader of either finds their own in the switch
+LANGUAGES = [("zh-hans", "中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "kam" / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True

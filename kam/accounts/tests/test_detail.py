@@ -255,6 +255,31 @@ def test_value_tab_shows_the_periods_figures(client, sales, english):
     assert "waterfall-option" in value and "trend-option" in value
 
 
+def test_a_year_without_sales_draws_no_chart(client, sales, english):
+    """An account that first bought in 2025, shown on 2024 (a year the company has data):
+    no all-zero waterfall and no empty trend, a sentence instead."""
+    AccountMonth.objects.filter(account=sales.east_account, month__year=2024).update(
+        account=sales.east_other
+    )
+    bump(ROLLUP, VALUE)
+    client = as_user(client, sales.director)
+    page = client.get(page_url(sales.east_account, year=2024), HTTP_ACCEPT_LANGUAGE="en")
+    html = page.content.decode()
+    value = html[html.index('id="value-tab"') : html.index('id="stages-tab"')]
+    assert "waterfall-option" not in value and "trend-option" not in value
+    assert value.count('class="empty-chart muted">No sales in this period.') == 2
+
+
+def test_waterfall_labels_hide_rather_than_overlap(client, sales):
+    """The waterfall's value labels give way to each other and its step names are turned
+    and shortened, so no two labels are drawn over each other."""
+    page = as_user(client, sales.owner_kam).get(page_url(sales.east_account, year=2025))
+    option = page.context["value"]["waterfall_option"]
+    assert option["series"][1]["labelLayout"] == {"hideOverlap": True}
+    axis = option["xAxis"]["axisLabel"]
+    assert axis["rotate"] and axis["overflow"] == "truncate"
+
+
 def test_value_tab_shows_unknown_with_the_reason(client, sales, english):
     """Months without cost and without payment data: the margin, the net contribution and
     the receivables read "—" with why, the waterfall is not drawn at zero, and the trend's

@@ -375,9 +375,14 @@ def _value(account: Account, analysis) -> dict:
             "value_score": card.get("value_score"),
             "posture": posture(quadrant, flags, card.get("current_reason")),
         },
-        "waterfall_option": _waterfall_option(pnl) if pnl else None,
-        "waterfall_unknown": bool(pnl) and any(v is None for v in pnl.values()),
+        "waterfall_option": _waterfall_option(pnl) if _has_sales(pnl) else None,
+        "waterfall_unknown": _has_sales(pnl) and any(v is None for v in pnl.values()),
     }
+
+
+def _has_sales(pnl: dict | None) -> bool:
+    """A period with no sales draws no waterfall: an all-zero chart says nothing true."""
+    return bool(pnl) and any(pnl.get(key) for key in ("list_revenue", "revenue"))
 
 
 def _growth_reason(metrics: dict | None, analysis) -> str | None:
@@ -435,7 +440,11 @@ def _month_link(month: date) -> str:
     return f"?{query}#value-tab"
 
 
-def _trend_option(months: list[TrendMonth]) -> dict:
+def _trend_option(months: list[TrendMonth]) -> dict | None:
+    """Revenue bars and a gross-profit line by month; None when no month had a sale, so
+    the page says so in a sentence instead of drawing an empty chart."""
+    if not any(m.revenue for m in months):
+        return None
     largest = max((max(m.revenue, abs(m.gross_profit or 0)) for m in months), default=Decimal(0))
     unit, unit_name = _unit(largest)
     labels = [f"{m.month:%Y-%m}" for m in months]
@@ -511,11 +520,12 @@ def _waterfall_option(row: dict) -> dict:
         )
     return {
         "tooltip": {"trigger": "item"},
-        "grid": {"left": 50, "right": 16, "top": 30, "bottom": 80},
+        "grid": {"left": 50, "right": 16, "top": 30, "bottom": 95},
         "xAxis": {
             "type": "category",
             "data": labels,
-            "axisLabel": {"interval": 0, "rotate": 30},
+            # every step named, turned and shortened so neighbours never overlap
+            "axisLabel": {"interval": 0, "rotate": 40, "width": 90, "overflow": "truncate"},
         },
         "yAxis": {"type": "value", "name": unit_name},
         "series": [
@@ -528,7 +538,13 @@ def _waterfall_option(row: dict) -> dict:
                 "tooltip": {"show": False},
                 "data": bases,
             },
-            {"type": "bar", "stack": "pnl", "stackStrategy": "all", "data": bars},
+            {
+                "type": "bar",
+                "stack": "pnl",
+                "stackStrategy": "all",
+                "data": bars,
+                "labelLayout": {"hideOverlap": True},
+            },
         ],
     }
 

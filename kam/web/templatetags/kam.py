@@ -55,3 +55,10 @@ def figure(value, kind: str = "money", metric: str = "", row=None):
 def unknown_because(metric: str, row=None):
     """The "—" of an unknown `metric`, with its reason."""
     return formatting.unknown(formatting.unknown_reason(metric, row))
+
+
+@register.simple_tag
+def own_language_names() -> list[tuple[str, str]]:
+    """The languages as settings names them, each in itself ("中文", "English"), not
+    translated into the page's language: a reader looks for their own language's name."""
+    return list(settings.LANGUAGES)
