@@ -274,11 +274,11 @@ class AccountAdmin(StaleGuardAdmin, HistoryMixin, admin.ModelAdmin):
             if owner is not None:  # a hand-over from nobody: history names who chose
                 services.change_owner(saved, owner, by=request.user)
             obj.pk, obj._state.adding = saved.pk, False
-        elif fields:
+            obj.refresh_from_db()
+        elif fields:  # update_account refreshes obj from the row it saved
             if not access.may(request.user, Action.MANAGE, obj):
                 raise PermissionDenied
             services.update_account(obj, by=request.user, **fields)
-        obj.refresh_from_db()
 
     def save_formset(self, request, form, formset, change):
         """Team changes through the services: a removed member leaves a trace in history."""

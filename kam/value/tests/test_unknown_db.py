@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from kam.value.analytics.analysis import analyze
+from kam.value import services
 from kam.value.analytics.periods import Period
 from kam.value.analytics.policy import Policy, ValuePolicy
-from kam.value.loaders import load_inputs
 
 pytestmark = pytest.mark.django_db
 SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data"
@@ -69,17 +68,8 @@ def test_tiers_are_those_of_the_known_metrics(online_retail, tmp_path):
     out = tmp_path / "analysis.json"
     call_command("analyze", "--year", "2011", "--format", "json", "--output", str(out))
     tiers = {a["code"]: a["tier"] for a in json.loads(out.read_text())["accounts"]}
-    inputs = load_inputs(None)
     known = Policy(value=ValuePolicy(weights={"revenue": 0.3, "orders": 0.1}))
-    analysis = analyze(
-        inputs.months,
-        inputs.costs,
-        inputs.accounts,
-        inputs.potential,
-        inputs.team,
-        Period.year(2011),
-        known,
-    )
+    analysis = services.compute(Period.year(2011), known).analysis
     codes = dict(analysis.accounts.select("account_id", "code").iter_rows())
     expected = {
         codes[a]: str(t) for a, t in analysis.tiers.select("account_id", "tier").iter_rows()
