@@ -6,7 +6,7 @@ KAM := $(BIN)/kam
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup system-packages browser-packages lint messages assets serve clean
+.PHONY: run test setup system-packages browser-packages lint imports messages assets serve clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -52,8 +52,13 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The architecture contract (pyproject.toml [tool.importlinter], docs/en/developer/layers.md).
+imports: $(VENV)/.installed
+	$(BIN)/lint-imports --no-cache
+
 test: setup browser-packages
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(KAM) makemigrations --check --dry-run
 	env -u DATABASE_URL $(BIN)/pytest -q
 	@if [ -n "$$DATABASE_URL" ]; then echo "== PostgreSQL: $$DATABASE_URL"; $(BIN)/pytest -q; fi

@@ -15,6 +15,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kam.core import versions
 from kam.core.concurrency import SeenMixin
 
 from . import periods
@@ -28,6 +29,7 @@ from .analytics.periods import (
     offered_periods,
 )
 from .analytics.policy import Policy, TierPolicy, ValuePolicy
+from .portfolio import data_span, months_with_data
 
 WEIGHT_LABELS = {
     "revenue": _("Revenue"),
@@ -119,10 +121,6 @@ def _grouped(offered: list[Period]) -> list:
 
 def period_form(params, user) -> PeriodForm:
     """The picker for `user`: periods with data they may see, the default first in mind."""
-    from kam.core import versions
-
-    from .portfolio import data_span, months_with_data
-
     stamps = versions.stamps()
     months = months_with_data(user, stamps)
     data = data_span(stamps).period

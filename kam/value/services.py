@@ -1,7 +1,11 @@
-"""Writes of the value engine: tier configurations, computed tiers, overrides, potential.
+"""Writes of the value engine: tier configurations, computed tiers, overrides, potential,
+and the snapshots prepared after an import.
 
 Every tier change — computed or set by hand — is written to the change history with who,
-when, from, to and why (kam.core.history).
+when, from, to and why (kam.core.history). Reads (computing and caching analyses, the
+active policy, what-if) are in kam.value.portfolio: this module imports that one, never
+the reverse. `active_policy`, `run_analysis`, `compute`, `with_overrides` and `preview`
+are still importable from here for callers written before the split.
 """
 
 import dataclasses
@@ -11,8 +15,6 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
-import polars as pl
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -32,30 +34,22 @@ from kam.core.concurrency import (
 from kam.core.history import change, record_change
 from kam.core.models import FieldChange
 
-from . import loaders, portfolio
-from .analytics.analysis import Analysis, analyze
-from .analytics.periods import Period
+from . import loaders
+from .analytics.analysis import Analysis
 from .analytics.policy import Policy
-from .analytics.tiers import WhatIf, what_if
 from .choices import Tier
-from .config import policy_from_dict, policy_to_dict
+from .config import policy_to_dict
 from .models import AccountPotential, AccountTier, TierConfig
+from .portfolio import (  # noqa: F401 (reads, still importable from here: see above)
+    active_policy,
+    compute,
+    computed_tiers,
+    preview,
+    run_analysis,
+    with_overrides,
+)
 
 logger = logging.getLogger(__name__)
-
-
-def active_policy() -> Policy:
-    config = TierConfig.objects.filter(is_active=True).first()
-    return policy_from_dict(config.policy if config else None)
-
-
-def run_analysis(period: Period, *, user=None, policy: Policy | None = None) -> Analysis:
-    """The whole value analysis, computed now, for the accounts `user` may see (everyone's
-    for None). Tiers are the company's; see analytics.analysis.restrict."""
-    computed = compute(period, policy or active_policy())
-    if user is None:
-        return computed.analysis
-    return portfolio.narrowed(computed, loaders.visible_ids(user))
 
 
 def prepare_snapshots() -> float:
@@ -69,44 +63,6 @@ def prepare_snapshots() -> float:
     except Exception:
         logger.exception("analysis snapshots not prepared")
     return time.perf_counter() - started
-
-
-def compute(period: Period, policy: Policy, stamps: dict | None = None) -> portfolio.Computed:
-    inputs = loaders.load_inputs(end=period.end, stamps=stamps)
-    analysis = analyze(
-        inputs.months,
-        inputs.costs,
-        inputs.accounts,
-        inputs.potential,
-        inputs.team,
-        period,
-        policy,
-        currency=settings.KAM_CURRENCY,
-        years=inputs.years,
-        data=inputs.data,
-    )
-    return portfolio.Computed(with_overrides(analysis), inputs.months, inputs.team)
-
-
-def with_overrides(analysis: Analysis) -> Analysis:
-    """Tiers as people see them: a tier a manager set by hand replaces the computed one
-    (kept as `computed_tier`, with `overridden` true)."""
-    rows = AccountTier.objects.exclude(override_tier="").values_list("account_id", "override_tier")
-    overrides = pl.DataFrame(
-        list(rows), schema={"account_id": pl.Int64, "_override": pl.String}, orient="row"
-    )
-    tiers = analysis.tiers
-    dtype = tiers.schema["tier"]
-    tiers = (
-        tiers.join(overrides, on="account_id", how="left")
-        .with_columns(
-            computed_tier=pl.col("tier"),
-            overridden=pl.col("_override").is_not_null(),
-            tier=pl.coalesce(pl.col("_override").cast(dtype), pl.col("tier")),
-        )
-        .drop("_override")
-    )
-    return dataclasses.replace(analysis, tiers=tiers)
 
 
 def config_watches(config: TierConfig | None) -> list[Watched]:
@@ -188,18 +144,6 @@ def activate_tier_config(config: TierConfig, *, by=None) -> TierConfig:
     return config
 
 
-def preview(analysis: Analysis, policy: Policy) -> WhatIf:
-    """What-if: the tiers `policy` would give, against the computed ones, nothing saved."""
-    return what_if(analysis.metrics, _computed(analysis.tiers), policy)
-
-
-def _computed(tiers: pl.DataFrame) -> pl.DataFrame:
-    """The tiers frame as the engine computed it, before manual overrides."""
-    if "computed_tier" not in tiers.columns:
-        return tiers
-    return tiers.with_columns(tier=pl.col("computed_tier")).drop("computed_tier", "overridden")
-
-
 @dataclass
 class Applied:
     changed: int
@@ -216,7 +160,7 @@ def apply_tiers(analysis: Analysis, *, by=None) -> Applied:
     existing = {t.account_id: t for t in AccountTier.objects.all()}
     changes, to_create, to_update = [], [], []
     now = timezone.now()
-    computed = _computed(analysis.tiers).select("account_id", "tier", "score")
+    computed = computed_tiers(analysis.tiers).select("account_id", "tier", "score")
     for account_id, tier, score in computed.iter_rows():
         state = existing.get(account_id) or AccountTier(account_id=account_id, computed_tier="")
         entry = change(

@@ -140,7 +140,7 @@ def whatif(request):
                     return saved
             else:
                 analysis = analysis_for(request.user, form.period())
-                result = services.preview(analysis, form.policy())
+                result = portfolio.preview(analysis, form.policy())
                 summary = charts.whatif_summary(
                     result,
                     analysis,

@@ -35,7 +35,7 @@ def sales(db, tmp_path):
 
 
 def test_an_import_after_an_analysis_is_in_the_next_analysis(sales, tmp_path):
-    first = services.run_analysis(YEAR)
+    first = portfolio.run_analysis(YEAR)
     stamp = versions.stamps()[versions.ROLLUP]
     assert snapshot.path_for("rollup", stamp).exists()
     assert _revenue(first, "K1") == Decimal("1000.00")
@@ -43,14 +43,14 @@ def test_an_import_after_an_analysis_is_in_the_next_analysis(sales, tmp_path):
     _import(tmp_path, "b.csv", ["K1,甲公司,B-1,2025-05-01,250,100"])
 
     assert versions.stamps()[versions.ROLLUP] != stamp
-    assert _revenue(services.run_analysis(YEAR), "K1") == Decimal("1250.00")
+    assert _revenue(portfolio.run_analysis(YEAR), "K1") == Decimal("1250.00")
     assert not snapshot.path_for(
         "rollup", stamp
     ).exists()  # the stale copy made way for the new one
 
 
 def test_the_snapshot_holds_what_the_database_holds(sales):
-    services.run_analysis(YEAR)
+    portfolio.run_analysis(YEAR)
     from kam.value import loaders
 
     stored = loaders._all_months()
@@ -103,11 +103,11 @@ def test_a_kam_sees_company_figures_of_their_accounts_only(sales, owner_kam, bos
 def test_a_new_account_is_seen_without_rebuilding_the_rollup_copy(sales):
     from kam.accounts import services as account_services
 
-    services.run_analysis(YEAR)
+    portfolio.run_analysis(YEAR)
     rollup = snapshot.path_for("rollup", versions.stamps()[versions.ROLLUP])
     built = rollup.stat().st_mtime_ns
     account_services.create_account(name="丙公司", code="K3")
-    analysis = services.run_analysis(YEAR)
+    analysis = portfolio.run_analysis(YEAR)
     assert "K3" in analysis.accounts.get_column("code").to_list()
     assert rollup.stat().st_mtime_ns == built
 
@@ -129,19 +129,19 @@ def test_a_kam_joining_a_team_sees_the_account_on_the_next_page(sales, owner_kam
 def test_a_snapshot_written_by_an_older_kam_is_rebuilt(sales):
     import polars as pl
 
-    services.run_analysis(YEAR)
+    portfolio.run_analysis(YEAR)
     stamp = versions.stamps()[versions.ROLLUP]
     path = snapshot.path_for("years", stamp)
     pl.DataFrame({"account_id": [1], "year": [2025]}).write_ipc(path)  # an old layout
     snapshot.forget()  # as in a new process
-    assert _revenue(services.run_analysis(YEAR), "K1") == Decimal("1000.00")
+    assert _revenue(portfolio.run_analysis(YEAR), "K1") == Decimal("1000.00")
     assert "biggest_revenue" in pl.read_ipc(path).columns
 
 
 def test_every_snapshot_is_read_back_without_touching_the_database(sales):
     from kam.value import loaders
 
-    services.run_analysis(YEAR)
+    portfolio.run_analysis(YEAR)
     for name, schema in loaders._SCHEMAS.items():
         frame = snapshot.cached(
             name, (versions.VALUE,), lambda name=name: pytest.fail(f"{name} rebuilt"), schema

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from kam.value import services
+from kam.value import portfolio
 from kam.value.analytics.periods import Period
 from kam.value.analytics.policy import Policy, ValuePolicy
 
@@ -69,7 +69,7 @@ def test_tiers_are_those_of_the_known_metrics(online_retail, tmp_path):
     call_command("analyze", "--year", "2011", "--format", "json", "--output", str(out))
     tiers = {a["code"]: a["tier"] for a in json.loads(out.read_text())["accounts"]}
     known = Policy(value=ValuePolicy(weights={"revenue": 0.3, "orders": 0.1}))
-    analysis = services.compute(Period.year(2011), known).analysis
+    analysis = portfolio.compute(Period.year(2011), known).analysis
     codes = dict(analysis.accounts.select("account_id", "code").iter_rows())
     expected = {
         codes[a]: str(t) for a, t in analysis.tiers.select("account_id", "tier").iter_rows()

@@ -18,7 +18,7 @@ from kam.core.tests.test_spreadsheets import FORMULA_NAMES
 from kam.demo import generator as demo_generator
 from kam.demo.services import build_demo
 from kam.sales.services import import_orders
-from kam.value import services
+from kam.value import portfolio, services
 from kam.value.analytics.periods import Period
 from kam.value.analytics.policy import Policy, TierPolicy
 from kam.value.config import policy_from_dict, policy_to_dict
@@ -56,7 +56,7 @@ def independent_superstore(year: int) -> pl.DataFrame:
 def test_superstore_metrics_match_an_independent_computation():
     import_orders(SUPERSTORE, source="superstore", date_order="MDY", skip_unidentified=True)
     expected = independent_superstore(2017)
-    data = services.run_analysis(Period.year(2017))
+    data = portfolio.run_analysis(Period.year(2017))
     from kam.value.analytics.analysis import to_json
 
     got = {a["code"]: a for a in to_json(data)["accounts"] if Decimal(a["revenue"]) != 0}
@@ -79,7 +79,7 @@ def test_demo_company_planted_cases_are_flagged_and_genuine_keys_are_not():
     build_demo(seed=2026, scale=1.0)
     ids = dict(Account.objects.values_list("code", "id"))
     for year in demo_generator.YEARS:
-        analysis = services.run_analysis(Period.year(year), policy=Policy())
+        analysis = portfolio.run_analysis(Period.year(year), policy=Policy())
         found = {(a, f.kind) for f in analysis.flags for a in [f.account_id]}
         active = set(
             analysis.metrics.filter(pl.col("revenue") != 0).get_column("account_id").to_list()
@@ -126,8 +126,8 @@ def ledger(tmp_path, cast):
 
 
 def test_analysis_sees_only_what_the_user_may_see(ledger):
-    everyone = services.run_analysis(Period.year(2025))
-    mine = services.run_analysis(Period.year(2025), user=ledger.outsider_kam)
+    everyone = portfolio.run_analysis(Period.year(2025))
+    mine = portfolio.run_analysis(Period.year(2025), user=ledger.outsider_kam)
     assert set(mine.metrics.get_column("account_id")) == {ledger.south_account.pk}
     assert set(everyone.metrics.get_column("account_id")) == {
         ledger.east_account.pk,
@@ -143,12 +143,12 @@ def test_unpaid_lines_of_an_export_with_payment_columns_are_owed(ledger, tmp_pat
     import_orders(path)
     from kam.value.analytics.analysis import to_json
 
-    data = {a["code"]: a for a in to_json(services.run_analysis(Period.year(2025)))["accounts"]}
+    data = {a["code"]: a for a in to_json(portfolio.run_analysis(Period.year(2025)))["accounts"]}
     assert data[code]["receivables"] == "5000.00"
 
 
 def test_apply_tiers_keeps_history_of_computed_changes(ledger):
-    analysis = services.run_analysis(Period.year(2025))
+    analysis = portfolio.run_analysis(Period.year(2025))
     first = services.apply_tiers(analysis, by=ledger.director)
     # every live account gets a computed tier, the two without sales too (ordinary)
     assert first.changed == Account.objects.alive().count() == 4
@@ -187,11 +187,11 @@ def test_named_configurations_are_saved_compared_and_activated(ledger):
     config = services.save_tier_config("严格", strict, by=ledger.director, activate=True)
     assert config.policy == {"tiers": {"method": "absolute", "gold_threshold": "1000000"}}
     assert policy_from_dict(config.policy) == strict
-    assert services.active_policy() == strict
+    assert portfolio.active_policy() == strict
     services.save_tier_config("默认", Policy(), activate=True)
     assert TierConfig.objects.filter(is_active=True).get().name == "默认"
-    analysis = services.run_analysis(Period.year(2025))
-    change = services.preview(analysis, strict)
+    analysis = portfolio.run_analysis(Period.year(2025))
+    change = portfolio.preview(analysis, strict)
     assert change is not None
     assert policy_to_dict(Policy()) == {}
 
@@ -262,7 +262,7 @@ def test_tiers_command_saves_previews_and_overrides(ledger, capsys):
         "--as",
         "director",
     )
-    assert services.active_policy().tiers.gold_threshold == Decimal("500000")
+    assert portfolio.active_policy().tiers.gold_threshold == Decimal("500000")
     call_command(
         "tiers", "--lang", "en", "whatif", "--set", "tiers.gold_threshold=100", "--year", "2025"
     )
@@ -316,10 +316,10 @@ def test_admin_pages_of_the_value_engine(ledger, boss_client):
 
 
 def test_analysis_shows_a_tier_set_by_hand_and_apply_keeps_the_computed_one(ledger):
-    services.apply_tiers(services.run_analysis(Period.year(2025)))
+    services.apply_tiers(portfolio.run_analysis(Period.year(2025)))
     computed = AccountTier.objects.get(account=ledger.south_account).computed_tier
     services.override_tier(ledger.south_account, "diamond", reason="战略客户", by=ledger.director)
-    analysis = services.run_analysis(Period.year(2025))
+    analysis = portfolio.run_analysis(Period.year(2025))
     row = analysis.tiers.filter(pl.col("account_id") == ledger.south_account.pk).row(0, named=True)
     assert (str(row["tier"]), str(row["computed_tier"]), row["overridden"]) == (
         "diamond",
@@ -328,7 +328,7 @@ def test_analysis_shows_a_tier_set_by_hand_and_apply_keeps_the_computed_one(ledg
     )
     services.apply_tiers(analysis)
     assert AccountTier.objects.get(account=ledger.south_account).computed_tier == computed
-    assert services.preview(analysis, Policy()).moves.height == 0
+    assert portfolio.preview(analysis, Policy()).moves.height == 0
 
 
 def test_cli_xlsx_holds_customer_names_that_look_like_formulas_as_text(cast, tmp_path):

@@ -11,7 +11,7 @@ from kam.accounts.models import Account
 from kam.core.models import FieldChange
 from kam.sales.models import AccountMonth
 from kam.sales.services import import_orders
-from kam.value import charts, periods, services
+from kam.value import charts, periods, portfolio, services
 from kam.value.analytics.periods import Period
 from kam.value.analytics.policy import Policy
 from kam.value.config import policy_from_dict
@@ -173,8 +173,8 @@ def test_tier_movements_compare_with_the_previous_year(ledger, client):
     # C-S002 bought nothing in 2024: it comes in as a new account
     new = moves.matrix[charts.NOT_RANKED]
     assert sum(new.values()) == 1
-    before = services.run_analysis(Period.year(2024))
-    now = services.run_analysis(Period.year(2025))
+    before = portfolio.run_analysis(Period.year(2024))
+    now = portfolio.run_analysis(Period.year(2025))
 
     def standing(analysis):  # an account with no sales in a period is 'not active' there
         rows = analysis.tiers.select("account_id", "tier", "score").iter_rows()
@@ -243,7 +243,7 @@ def test_demo_dashboard_shows_planted_false_key_accounts_with_evidence(client, d
     client.force_login(boss)
     response = client.get("/dashboard/", {"year": 2025}, HTTP_ACCEPT_LANGUAGE="en")
     html = response.content.decode()
-    analysis = services.run_analysis(Period.year(2025))
+    analysis = portfolio.run_analysis(Period.year(2025))
     flagged = {f.account_id for f in analysis.flags}
     ids = dict(Account.objects.values_list("code", "id"))
     planted = {
@@ -377,7 +377,7 @@ def test_saving_creates_a_named_configuration(ledger, client):
     assert config.is_active and config.created_by == ledger.director
     assert config.policy["tiers"] == {"gold_share": 0.2}
     assert "orders" not in config.policy["value"]["weights"]
-    assert services.active_policy().tiers.gold_share == 0.2
+    assert portfolio.active_policy().tiers.gold_share == 0.2
     # the dashboard now reads with the new setting
     assert client.get("/dashboard/").context["pyramid"]
 

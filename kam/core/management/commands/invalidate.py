@@ -14,5 +14,5 @@ class Command(KamCommand):
     )
 
     def handle(self, *args, **options):
-        versions.bump(versions.ROLLUP, versions.VALUE)
+        versions.bump(*versions.KINDS)
         self.stdout.write(_("Caches invalidated: the next analysis reads the database again."))

@@ -139,7 +139,7 @@ class Command(KamCommand):
                 policy = policy_from_dict(config.policy)
             except PolicyError as error:
                 raise CommandError(str(error)) from None
-        analysis = services.run_analysis(period, policy=policy)
+        analysis = portfolio.run_analysis(period, policy=policy)
         if options["apply"]:
             applied = services.apply_tiers(analysis, by=user)
             self.stderr.write(

@@ -12,7 +12,7 @@ from kam.accounts import access
 from kam.accounts.access import Action
 from kam.accounts.models import Account
 from kam.core.management.base import KamCommand
-from kam.value import services
+from kam.value import portfolio, services
 from kam.value.analytics.periods import Period
 from kam.value.analytics.tiers import TIERS
 from kam.value.choices import Tier
@@ -135,11 +135,11 @@ class Command(KamCommand):
         base = (
             _config(options["config"]).policy
             if options["config"]
-            else policy_to_dict(services.active_policy())
+            else policy_to_dict(portfolio.active_policy())
         )
         policy = policy_from_dict(_settings(options["set"], base))
         period = Period.year(options["year"] or timezone.localdate().year - 1)
-        change = services.preview(services.run_analysis(period), policy)
+        change = portfolio.preview(portfolio.run_analysis(period), policy)
         counts = change.counts()
         self.stdout.write(_("Tier: accounts now → with the new settings"))
         for tier in TIERS:
