@@ -52,7 +52,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# The architecture contract (pyproject.toml [tool.importlinter], docs/en/developer/layers.md).
+# The architecture contract (pyproject.toml [tool.importlinter], docs/en/developer.md).
 imports: $(VENV)/.installed
 	$(BIN)/lint-imports --no-cache
 

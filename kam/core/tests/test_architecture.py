@@ -1,4 +1,4 @@
-"""The architecture contract (pyproject.toml, [tool.importlinter]; docs/en/developer/layers.md):
+"""The architecture contract (pyproject.toml, [tool.importlinter]; docs/en/developer.md):
 apps are layers, no import cycles inside an app, domain code never imports pages. Run here
 so that `pytest` alone fails on a violation, as `make test` does through `lint-imports`."""
 
