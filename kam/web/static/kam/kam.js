@@ -39,3 +39,13 @@ document.addEventListener("change", function (event) {
     target.form.submit();
   }
 });
+
+// An account page section answers a refused edit (a form error, a stale edit) with 400
+// and the section showing why: htmx swaps it in like a success instead of dropping it.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var target = event.detail.target;
+  if (event.detail.xhr.status === 400 && target && target.hasAttribute("data-section")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
