@@ -28,7 +28,9 @@
   }
   window.kamDrawCharts = drawAll;
   document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
-  document.addEventListener("htmx:afterSwap", function (event) { drawAll(event.target); });
+  // After htmx swaps content in (a whole account page section replaced with outerHTML
+  // among them), draw the charts it brought; charts already drawn are left alone.
+  document.addEventListener("htmx:afterSettle", function () { drawAll(document); });
 })();
 
 // A <select data-submit-on-change> sends its form at once (the language switch): the
