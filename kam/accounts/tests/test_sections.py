@@ -44,6 +44,8 @@ def _urlconf() -> types.ModuleType:
 def test_section(settings):
     """The test app's section registered (as its AppConfig.ready does), its templates
     found, its endpoint served; all taken away after the test."""
+    import kam.urls  # noqa: F401 -- kam's own URLs loaded first, without the test section
+
     templates = copy.deepcopy(settings.TEMPLATES)
     templates[0]["DIRS"] = [*templates[0].get("DIRS", []), APP_DIR / "templates"]
     test_app.install()
