@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class PeopleConfig(AppConfig):
     name = "kam.people"
     verbose_name = _("People")
+
+    def ready(self) -> None:
+        from . import sections
+
+        sections.register_sections()

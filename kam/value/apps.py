@@ -7,6 +7,7 @@ class ValueConfig(AppConfig):
     verbose_name = _("Account value")
 
     def ready(self) -> None:
-        from . import signals
+        from . import sections, signals
 
         signals.connect()
+        sections.register_sections()

@@ -1,4 +1,5 @@
-"""The period picker and the what-if settings form.
+"""The period picker, the what-if settings form, and the account page's value edits
+(tier set by hand, the scorecard's potential inputs).
 
 The what-if form shows what a director thinks in — weights as parts of 100, tier shares
 and growth as percentages, thresholds in yuan — and turns them into a Policy; a setting
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kam.core import versions
-from kam.core.concurrency import SeenMixin
+from kam.core.concurrency import EMPTY, SeenMixin
 
 from . import periods
 from .analytics.periods import (
@@ -29,6 +30,7 @@ from .analytics.periods import (
     offered_periods,
 )
 from .analytics.policy import Policy, TierPolicy, ValuePolicy
+from .choices import RATING_HELP, Tier
 from .portfolio import data_span, months_with_data
 
 WEIGHT_LABELS = {
@@ -311,3 +313,91 @@ def _hundred(fraction: float) -> Decimal:
 def _fraction(hundredths: Decimal) -> float:
     """3 → 0.03, exactly as a person would write the fraction (no 0.030000000000000002)."""
     return float(Decimal(hundredths) / 100)
+
+
+# ---------------------------------------------------------------- the account page's edits
+
+RATINGS = [("", "–"), *[(str(n), str(n)) for n in range(1, 6)]]
+
+
+class TierOverrideForm(SeenMixin, forms.Form):
+    tier = forms.ChoiceField(label=_("Tier"), choices=Tier.choices)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=1000,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": _("Say why the tier is set by hand.")},
+    )
+
+
+class ClearOverrideForm(SeenMixin, forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=1000, required=False)
+
+
+def _rating(label):
+    return forms.TypedChoiceField(
+        label=label,
+        choices=RATINGS,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=RATING_HELP,
+    )
+
+
+class PotentialForm(SeenMixin, forms.Form):
+    """The scorecard inputs (M1.3). Our share is entered in percent, stored as a fraction."""
+
+    wallet = forms.DecimalField(
+        label=_("Category spend a year"),
+        max_digits=18,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text=_("What the customer spends a year on what we sell, from us and others."),
+    )
+    share_percent = forms.DecimalField(
+        label=_("Our share (%)"),
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        required=False,
+    )
+    growth_outlook = _rating(_("Growth outlook"))
+    influence = _rating(_("Influence and demonstration effect"))
+    referral_power = _rating(_("Referrals"))
+    strategic_fit = _rating(_("Strategic fit"))
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    @classmethod
+    def for_potential(cls, potential, *, seen_of=EMPTY, watched=None):
+        """An unbound form showing what is stored (or empty when nothing is)."""
+        if potential is None:
+            return cls(seen_of=seen_of, watched=watched)
+        share = potential.share
+        return cls(
+            seen_of=seen_of,
+            watched=watched,
+            initial={
+                "wallet": potential.wallet,
+                "share_percent": None if share is None else (share * 100).normalize(),
+                "growth_outlook": potential.growth_outlook,
+                "influence": potential.influence,
+                "referral_power": potential.referral_power,
+                "strategic_fit": potential.strategic_fit,
+                "note": potential.note,
+            },
+        )
+
+    def values(self) -> dict:
+        """The cleaned inputs as set_potential takes them."""
+        data = dict(self.cleaned_data)
+        data.pop("seen", None)
+        percent = data.pop("share_percent")
+        data["share"] = (
+            None if percent is None else (percent / Decimal(100)).quantize(Decimal("0.0001"))
+        )
+        return data

@@ -28,7 +28,9 @@
   }
   window.kamDrawCharts = drawAll;
   document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
-  document.addEventListener("htmx:afterSwap", function (event) { drawAll(event.target); });
+  // After htmx swaps content in (a whole account page section replaced with outerHTML
+  // among them), draw the charts it brought; charts already drawn are left alone.
+  document.addEventListener("htmx:afterSettle", function () { drawAll(document); });
 })();
 
 // A <select data-submit-on-change> sends its form at once (the language switch): the
@@ -37,5 +39,15 @@ document.addEventListener("change", function (event) {
   var target = event.target;
   if (target.matches && target.matches("select[data-submit-on-change]") && target.form) {
     target.form.submit();
+  }
+});
+
+// An account page section answers a refused edit (a form error, a stale edit) with 400
+// and the section showing why: htmx swaps it in like a success instead of dropping it.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var target = event.detail.target;
+  if (event.detail.xhr.status === 400 && target && target.hasAttribute("data-section")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
   }
 });

@@ -141,3 +141,46 @@ result = {"pk": a.pk, "code": a.code}
     assert tab.page.locator("#stage-history tbody tr", has_text=reason).count() == 1
     unproven = tab.page.locator("#sales-stages .unproven").inner_text()
     assert "Qualified supplier" in unproven and "Small-batch trial" in unproven
+
+
+def test_a_checklist_tick_saves_in_place(browse, kam_server):
+    """Ticking an item saves it at once without leaving the page: only the stages section
+    comes back (the rest of the page is the same DOM), and a reload shows it ticked."""
+    account = kam_server.python(
+        """
+from kam.accounts.models import Account
+a = (Account.objects.filter(sales_stage="qualified", status="active")
+     .exclude(stage_checks__done=True).order_by("code").first())
+result = {"pk": a.pk, "code": a.code}
+"""
+    )
+    tab = browse("director", language="en")
+    open_from_list(tab, account["code"])
+    page = tab.page
+    page.evaluate(
+        "() => { window.kamMarker = 'same page';"
+        " window.kamValue = document.getElementById('value-tab'); }"
+    )
+    item = page.locator("#check-sales-qualified li[data-item]").first
+    key = item.get_attribute("data-item")
+    assert "done" not in (item.get_attribute("class") or "")
+    with page.expect_response(lambda r: "/s/stages/check/" in r.url) as answer:
+        item.locator("input[type=checkbox]").check()
+    assert answer.value.status == 200
+    ticked = page.locator(f"#check-sales-qualified li[data-item='{key}']")
+    ticked.and_(page.locator("li.done")).wait_for()
+    assert page.evaluate("() => window.kamMarker") == "same page", "no navigation"
+    assert page.evaluate("() => window.kamValue === document.getElementById('value-tab')"), (
+        "the value section was left alone"
+    )
+    assert page.locator("#check-sales-qualified").get_attribute("open") is not None
+    tab.assert_clean()
+
+    page.reload()
+    page.locator("#stages-tab").wait_for()
+    assert "done" in page.locator(f"#check-sales-qualified li[data-item='{key}']").get_attribute(
+        "class"
+    )
+    assert page.locator(
+        f"#check-sales-qualified li[data-item='{key}'] input[type=checkbox]"
+    ).is_checked()
