@@ -11,7 +11,6 @@ naming the first instead of waiting for the database.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import logging
 import multiprocessing
 import os
@@ -27,12 +26,13 @@ from django.db import IntegrityError, OperationalError, connection, connections,
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kam.core.processes import die_with_parent
+
 from .models import ImportJob, ImportJobState
 
 logger = logging.getLogger(__name__)
 
 HOST = socket.gethostname()
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 LOCKED_WAIT_MS = 200  # how long a heartbeat waits for SQLite's write lock before skipping
 
 
@@ -88,6 +88,32 @@ def take_lock(job_id: int, *, state: str, **fields) -> bool:
             raise
         raise ImportBusy(busy_message(active_import(exclude=job_id))) from None
     return bool(taken)
+
+
+def begin_import(file_name: str, *, user, source: str, origin: str) -> ImportJob:
+    """A run of this process (the CLI's) holding the import lock, or ImportBusy."""
+    sweep_dead_imports()
+    holder = active_import()
+    if holder is not None:
+        raise ImportBusy(busy_message(holder))
+    try:
+        job = ImportJob.objects.create(
+            uploaded_by=user, file_name=file_name[:255], source=source, origin=origin
+        )
+    except OperationalError as error:  # SQLite: an import started just now is writing
+        if not is_locked(error):
+            raise
+        raise ImportBusy(busy_message(active_import())) from None
+    try:
+        take_lock(
+            job.pk, state=ImportJobState.RUNNING, started_at=timezone.now(), runner=runner_id()
+        )
+    except ImportBusy:
+        with contextlib.suppress(OperationalError):
+            job.delete()
+        raise
+    job.refresh_from_db()
+    return job
 
 
 def release_lock(job_id: int, state: str, **fields) -> None:
@@ -320,7 +346,7 @@ def _fail_running(job_id: int, reason: str) -> None:
 
 
 def _child(job_id: int, language: str, run, figures, parent: int) -> None:
-    _die_with(parent)
+    die_with_parent(parent)  # a killed worker leaves no child writing: no line written
     limit = settings.KAM_IMPORT_MEMORY_MB * 1024 * 1024
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     soft = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
@@ -333,12 +359,3 @@ def _child(job_id: int, language: str, run, figures, parent: int) -> None:
         run(job_id, language, progress)
     finally:
         connections.close_all()
-
-
-def _die_with(parent: int) -> None:
-    """Linux kills the child when the worker dies (SIGKILL included): its transaction rolls
-    back, so a killed worker leaves no line written."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:
-        os._exit(1)
