@@ -163,7 +163,7 @@ def test_two_imports_at_once_the_second_is_told_and_exits_cleanly(site, tmp_path
 def test_a_page_import_waiting_for_the_worker_holds_the_lock_for_the_cli(site, tmp_path):
     pk = queue_page_import(site, orders_csv(tmp_path / "page.csv", 10))
     cli = site.spawn("import", "orders", orders_csv(tmp_path / "cli.csv", 10, "C"), "--as", "boss")
-    out, err = cli.communicate(timeout=120)
+    _out, err = cli.communicate(timeout=120)
     assert cli.returncode == 75 and BUSY in err and "Traceback" not in err, err
     worker = start_worker(site)
     try:
