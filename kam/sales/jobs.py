@@ -14,7 +14,6 @@ import contextlib
 import logging
 import multiprocessing
 import os
-import resource
 import signal
 import socket
 import threading
@@ -23,10 +22,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, connections, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kam.core.processes import die_with_parent
+from kam.core.processes import limited_child
 
 from .models import ImportJob, ImportJobState
 
@@ -276,9 +275,9 @@ def _fail_dead(job: ImportJob, reason: str) -> int:
 # --- the worker's run -----------------------------------------------------------------------
 
 
-def run_in_child(job_id: int, language: str, run) -> None:
-    """Run `run(job_id, language, progress)` in a child process with memory and time limits
-    (KAM_IMPORT_MEMORY_MB, KAM_IMPORT_TIME_LIMIT), beating for it meanwhile.
+def run_in_child(job_id: int, language: str, run: str) -> None:
+    """Run `run(job_id, language, progress)` (a dotted path) in a child process with memory
+    and time limits (KAM_IMPORT_MEMORY_MB, KAM_IMPORT_TIME_LIMIT), beating for it meanwhile.
 
     A child, not a thread: an import over the limits is killed without the worker, and
     reading a hostile file cannot take the worker's memory. The child dies with the worker.
@@ -294,10 +293,14 @@ def run_in_child(job_id: int, language: str, run) -> None:
     if not started:
         return  # swept meanwhile, or run already
     connections.close_all()  # the child opens its own
-    context = multiprocessing.get_context("fork")
+    # spawn, not fork: a fork copies locks that the worker's other threads (its ticker) may
+    # hold at that moment, and the child would wait for them forever.
+    context = multiprocessing.get_context("spawn")
     figures = context.Array("q", 2, lock=False)
     child = context.Process(
-        target=_child, args=(job_id, language, run, figures, os.getpid()), name=f"import-{job_id}"
+        target=limited_child,
+        args=(run, (job_id, language), figures, os.getpid(), settings.KAM_IMPORT_MEMORY_MB),
+        name=f"import-{job_id}",
     )
     child.start()
     deadline = time.monotonic() + settings.KAM_IMPORT_TIME_LIMIT
@@ -306,12 +309,14 @@ def run_in_child(job_id: int, language: str, run) -> None:
         if child.exitcode is None and time.monotonic() >= deadline:
             child.kill()
             child.join()
-            _fail_running(job_id, time_limit_reason())
+            with translation.override(language):
+                _fail_running(job_id, time_limit_reason())
             return
         if child.exitcode is None:
             beat(job_id, figures[0], figures[1])
     if child.exitcode != 0:
-        _fail_running(job_id, crash_reason(child.exitcode))
+        with translation.override(language):
+            _fail_running(job_id, crash_reason(child.exitcode))
 
 
 def time_limit_reason() -> str:
@@ -343,19 +348,3 @@ def _fail_running(job_id: int, reason: str) -> None:
         lock=None, state=ImportJobState.FAILED, finished_at=now, updated_at=now, error=reason
     )
     logger.warning("import job %s failed: %s", job_id, reason)
-
-
-def _child(job_id: int, language: str, run, figures, parent: int) -> None:
-    die_with_parent(parent)  # a killed worker leaves no child writing: no line written
-    limit = settings.KAM_IMPORT_MEMORY_MB * 1024 * 1024
-    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    soft = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-
-    def progress(done: int, total: int) -> None:
-        figures[0], figures[1] = done, total
-
-    try:
-        run(job_id, language, progress)
-    finally:
-        connections.close_all()

@@ -15,6 +15,6 @@ def import_orders_job(job_id: int, language: str) -> None:
     recorded with its reason and the user imports again; only a transient database error
     inside the run is retried there (web_import.run_import).
     """
-    from . import jobs, web_import
+    from . import jobs
 
-    jobs.run_in_child(job_id, language, web_import.run_import)
+    jobs.run_in_child(job_id, language, "kam.sales.web_import.run_import")

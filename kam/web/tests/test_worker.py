@@ -6,7 +6,7 @@ two `kam import` commands) against a real installation on SQLite or PostgreSQL
   seconds (the heartbeat timeout is a setting) and the next import is accepted and run;
 - two imports at once: the second is refused with who started the first and when, exit
   code 75, no traceback; the first finishes;
-- an import over its time limit fails with that reason.
+- an import over its time or memory limit fails with that reason; the worker goes on.
 """
 
 from __future__ import annotations
@@ -181,4 +181,16 @@ def test_an_import_over_its_time_limit_fails_with_the_reason(site, tmp_path):
     finally:
         stop(worker)
     assert failed["state"] == "failed" and "time limit of 1 seconds" in failed["error"], failed
+    assert failed["lines"] == 0 and failed["lock"] is None
+
+
+def test_an_import_over_its_memory_limit_fails_with_the_reason(site, tmp_path):
+    pk = queue_page_import(site, orders_csv(tmp_path / "big.csv", 200_000))
+    site.env["KAM_IMPORT_MEMORY_MB"] = "700"  # above the child's start, below this file's need
+    worker = start_worker(site)
+    try:
+        failed = wait_for(site, pk, {"failed", "done"}, 120)
+    finally:
+        stop(worker)
+    assert failed["state"] == "failed" and "limit of 700 MB" in failed["error"], failed
     assert failed["lines"] == 0 and failed["lock"] is None
