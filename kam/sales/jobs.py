@@ -233,6 +233,8 @@ def interrupted_reason() -> str:
 def _alive_here(job: ImportJob) -> bool:
     """A run of this machine whose process lives, though its heartbeat waits for SQLite's
     write lock (held by its own import transaction); never longer than the time limit."""
+    if connection.vendor != "sqlite":  # elsewhere heartbeats never wait: silence is death
+        return False
     host, _sep, pid = job.runner.rpartition(":")
     if host != HOST or not pid.isdigit():
         return False

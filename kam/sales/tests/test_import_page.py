@@ -618,3 +618,23 @@ def test_refused_attempts_are_listed_with_their_report(boss_client, director, cl
     assert link in refused
     lines = report_rows(client, job)  # another importer may read the refusal's report
     assert [line[:3] for line in lines] == [["4", "金额", "abc"]]
+
+
+def test_a_restored_backup_s_running_import_blocks_nothing(boss_client, settings):
+    """A backup taken mid-import restores the job as running, even naming a process that
+    happens to live here now: its heartbeat is old, so it is failed and the next one runs."""
+    import os
+
+    restored = upload(boss_client, csv_file(GOOD))
+    old = timezone.now() - timedelta(
+        seconds=settings.KAM_IMPORT_TIME_LIMIT + settings.KAM_JOB_HEARTBEAT_TIMEOUT + 60
+    )
+    ImportJob.objects.filter(pk=restored.pk).update(
+        state=ImportJobState.RUNNING, lock=True, heartbeat_at=old, runner=jobs.runner_id()
+    )
+    assert os.getpid() == int(jobs.runner_id().rpartition(":")[2])
+    fresh = upload(boss_client, csv_file(GOOD))
+    assert 'data-state="done"' in run(boss_client, fresh)
+    restored.refresh_from_db()
+    assert restored.state == ImportJobState.FAILED and restored.lock is None
+    assert restored.error == jobs.interrupted_reason()
