@@ -1,4 +1,5 @@
-# Two commands matter: `make run` (set up and serve with demo data) and `make test`.
+# Two commands matter: `make run` (set up and serve with demo data, the job worker beside the
+# web server; Ctrl-C stops both) and `make test`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -46,7 +47,7 @@ setup: $(VENV)/.installed messages assets
 
 run: setup
 	$(KAM) demo --if-empty
-	$(KAM) serve --host $(HOST) --port $(PORT)
+	$(KAM) serve --with-worker --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -48,6 +48,11 @@ def _own_var_dir(settings, tmp_path):
     from kam.value import portfolio
 
     settings.VAR_DIR = tmp_path / "var"
+    imports = {
+        **settings.STORAGES["imports"],
+        "OPTIONS": {"location": str(tmp_path / "var" / "uploads")},
+    }
+    settings.STORAGES = {**settings.STORAGES, "imports": imports}
     portfolio.clear()
 
 

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "kam.core",
     "kam.users",
     "kam.accounts",
@@ -199,10 +201,41 @@ if not is_currency(KAM_CURRENCY):
 # Largest ERP export the import page accepts (bytes); the CLI has no limit.
 KAM_IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("KAM_IMPORT_MAX_UPLOAD_BYTES", 200 * 1024 * 1024))
 
+# --- Work outside web requests (docs/en/admin.md, "The worker") -----------------------------
+# Django's tasks framework (the django-tasks backport) with its database backend: a page
+# queues a job, `kam worker` runs it, any app server and any worker may share the database.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A running import writes a heartbeat this often (seconds); one without a heartbeat for
+# KAM_JOB_HEARTBEAT_TIMEOUT seconds is taken to have died with its worker and is failed, by
+# the worker's sweep every KAM_WORKER_SWEEP_SECONDS and whenever an import is requested.
+KAM_JOB_HEARTBEAT_SECONDS = float(os.environ.get("KAM_JOB_HEARTBEAT_SECONDS", "2"))
+KAM_JOB_HEARTBEAT_TIMEOUT = float(os.environ.get("KAM_JOB_HEARTBEAT_TIMEOUT", "30"))
+KAM_WORKER_SWEEP_SECONDS = float(os.environ.get("KAM_WORKER_SWEEP_SECONDS", "10"))
+# A queued import that no worker starts within this many seconds is failed (no worker?).
+KAM_IMPORT_QUEUE_TIMEOUT = float(os.environ.get("KAM_IMPORT_QUEUE_TIMEOUT", "600"))
+# Each import runs in a child process of the worker with these limits: address space (MB)
+# and wall-clock seconds. Beyond them the import fails with the reason, writing nothing.
+KAM_IMPORT_MEMORY_MB = int(os.environ.get("KAM_IMPORT_MEMORY_MB", "8192"))
+KAM_IMPORT_TIME_LIMIT = float(os.environ.get("KAM_IMPORT_TIME_LIMIT", "3600"))
+
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploaded ERP exports until imported: any storage of Django's storage API will do (all
+    # app servers and workers must reach the same one); by default a folder under var/.
+    "imports": {
+        "BACKEND": os.environ.get(
+            "KAM_IMPORT_STORAGE", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": {
+            "location": str(VAR_DIR / "uploads"),
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        }
+        if not os.environ.get("KAM_IMPORT_STORAGE")
+        else {},
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG

@@ -10,3 +10,11 @@ class CostCategory(models.TextChoices):
     REBATES = "rebates", _("Rebates")
     ENTERTAINMENT = "entertainment", _("Hospitality")
     OTHER = "other", _("Other")
+
+
+class ImportOrigin(models.TextChoices):
+    """Where an import was started: all of them take the same import lock."""
+
+    PAGE = "page", _("import page")
+    CLI = "cli", _("command line")
+    API = "api", _("API")

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from kam.accounts.models import AccountOwnedQuerySet
 from kam.core.models import TimeStampedModel
 
-from .choices import CostCategory
+from .choices import CostCategory, ImportOrigin
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 QUANTITY = {"max_digits": 18, "decimal_places": 4}
@@ -200,9 +200,11 @@ class ImportJobState(models.TextChoices):
 class ImportJob(TimeStampedModel):
     """A file uploaded on the import page: the options chosen for it, then its run.
 
-    The run happens in a background thread so the page can show progress; its state is
-    committed before and after the importer's own all-or-nothing transaction. A refused run
-    keeps its problems as reason codes, so they are shown in each reader's language.
+    The run happens in `kam worker` (or in `kam import` itself, origin "cli"); its state,
+    progress and heartbeat are committed outside the importer's own all-or-nothing
+    transaction. `lock` is True on the one queued or running import (a unique column: the
+    database itself refuses a second). A refused run keeps its problems as reason codes, so
+    they are shown in each reader's language.
     """
 
     uploaded_by = models.ForeignKey(
@@ -254,6 +256,15 @@ class ImportJob(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    origin = models.CharField(
+        _("started from"), max_length=8, choices=ImportOrigin.choices, default=ImportOrigin.PAGE
+    )
+    lock = models.BooleanField(_("holds the import lock"), null=True, unique=True, editable=False)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    runner = models.CharField(
+        _("run by"), max_length=200, blank=True, help_text=_("host:process of the run.")
+    )
+    task_id = models.CharField(_("task"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

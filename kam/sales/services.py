@@ -26,6 +26,7 @@ from .importing.pipeline import (
 from .importing.readers import ImportFileError, RawTable, read_table
 from .importing.report import ImportRejected, Problem
 from .models import ImportBatch
+from .signals import announce_import
 
 __all__ = [
     "ImportRejected",
@@ -116,6 +117,7 @@ def import_orders(
     result.seconds = round(time.perf_counter() - started, 3)
     if not dry_run:
         ImportBatch.objects.filter(pk=result.batch_id).update(seconds=result.seconds)
+        announce_import(result.batch_id, source)
     return result
 
 

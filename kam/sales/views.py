@@ -17,6 +17,7 @@ from kam.accounts import access
 from kam.accounts.access import Action
 
 from . import web_import
+from .choices import ImportOrigin
 from .forms import MappingForm, UploadForm
 from .importing.report import PAGE, ImportRejected, report_csv, report_xlsx
 from .models import ImportBatch, ImportJob, ImportJobState
@@ -33,7 +34,12 @@ importer_required = access.requires(Action.IMPORT)
 
 
 def _own_job(request, pk: int) -> ImportJob:
-    return get_object_or_404(ImportJob, pk=pk, uploaded_by=request.user)
+    return get_object_or_404(_uploads(request.user), pk=pk)
+
+
+def _uploads(user):
+    """The user's uploads on the page (command-line runs are listed as imports only)."""
+    return ImportJob.objects.filter(uploaded_by=user).exclude(origin=ImportOrigin.CLI)
 
 
 @importer_required
@@ -47,7 +53,7 @@ def import_page(request):
     context = {
         "form": form,
         "max_upload_mb": round(web_import.max_upload_bytes() / 1024 / 1024),
-        "uploads": ImportJob.objects.filter(uploaded_by=request.user)[:RECENT_UPLOADS],
+        "uploads": _uploads(request.user)[:RECENT_UPLOADS],
         **_recent_imports(),
     }
     return render(request, "sales/import.html", context, status=400 if form.errors else 200)
@@ -158,7 +164,9 @@ def problem_report(request, pk: int, kind: str):
     if kind not in REPORT_TYPES:
         raise Http404
     job = get_object_or_404(ImportJob, pk=pk)
-    if job.state != ImportJobState.REJECTED and job.uploaded_by_id != request.user.pk:
+    if job.state != ImportJobState.REJECTED and (
+        job.uploaded_by_id != request.user.pk or job.origin == ImportOrigin.CLI
+    ):
         raise Http404
     if job.state == ImportJobState.REJECTED:
         problems = web_import.problems_from_json(job.problems)

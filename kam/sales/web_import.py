@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
 import os
 import re
 import secrets
-import threading
+import shutil
+import tempfile
 import time
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,15 +26,19 @@ import polars as pl
 import python_calamine
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.storage import Storage, storages
+from django.db import OperationalError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from .choices import ImportOrigin
 from .importing.columns import FIELDS, MappingError, detect_mapping
 from .importing.parsing import infer_date_order
 from .importing.readers import EXCEL_SUFFIXES, TEXT_SUFFIXES, ImportFileError
 from .importing.report import ImportRejected, Problem, in_file_order
+from .jobs import ImportBusy, release_lock, sweep_dead_imports, take_lock
 from .models import ImportBatch, ImportJob, ImportJobState
 from .services import OrderCheck, check_orders, import_orders
 
@@ -45,10 +49,7 @@ DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 PREVIEW_ROWS = 20
 PROBLEMS_SHOWN = 100  # on the page; the downloadable report lists every one
 INSPECTION_CACHE_SECONDS = 600
-# Beyond this a queued or running import is taken to have died with its server process
-# (its transaction rolled back); real imports of millions of lines take minutes.
-STALE_AFTER = timedelta(hours=1)
-PROGRESS_EVERY_SECONDS = 0.2
+ATTEMPTS = 3  # a run that meets a transient database error (rolled back) is tried again
 ROW = "__row"
 
 
@@ -56,8 +57,7 @@ class UploadError(Exception):
     """An upload the page refuses before keeping it; the message says why."""
 
 
-class ImportBusy(Exception):
-    """Another import is queued or running: on SQLite the second would only wait, then fail."""
+__all__ = ["ImportBusy"]  # raised by start_import; defined with the lock in .jobs
 
 
 class ImportNotReady(Exception):
@@ -71,8 +71,10 @@ def max_upload_bytes() -> int:
     return int(getattr(settings, "KAM_IMPORT_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES))
 
 
-def upload_root() -> Path:
-    return Path(settings.VAR_DIR) / "uploads"
+def upload_storage() -> Storage:
+    """Where uploads wait for their import: the "imports" storage (STORAGES), which every app
+    server and worker must reach; a folder under var/ by default."""
+    return storages["imports"]
 
 
 def safe_file_name(name: str) -> str:
@@ -103,33 +105,29 @@ def check_upload(name: str, size: int) -> None:
         )
 
 
-def save_upload(uploaded, user) -> ImportJob:
-    """Keep the file in a folder of its own under the upload folder; it is only ever read."""
+def save_upload(uploaded, user, *, origin: str = ImportOrigin.PAGE) -> ImportJob:
+    """Keep the file under a folder name of its own in the upload storage; only ever read."""
     check_upload(uploaded.name, uploaded.size)
     name = safe_file_name(uploaded.name)
-    folder = upload_root() / f"{timezone.now():%Y%m%d}-{secrets.token_hex(8)}"
-    folder.mkdir(mode=0o700, parents=True)
-    path = folder / name
-    with path.open("xb") as out:
-        for chunk in uploaded.chunks():
-            out.write(chunk)
-    os.chmod(path, 0o600)
+    storage = upload_storage()
+    stored = storage.save(f"{timezone.now():%Y%m%d}-{secrets.token_hex(8)}/{name}", uploaded)
     return ImportJob.objects.create(
         uploaded_by=user,
         file_name=name,
-        stored_as=f"{folder.name}/{name}",
-        size=path.stat().st_size,
+        stored_as=stored,
+        size=storage.size(stored),
         source="",  # chosen on the page: lines are keyed by source, order and line number
+        origin=origin,
     )
 
 
 def discard_upload(job: ImportJob) -> None:
     """Remove an imported file and its folder: its lines are in the database now, and an
     ERP export full of customer data should not lie around twice."""
-    path = stored_path(job)
-    path.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):  # not empty or already gone: leave it
-        path.parent.rmdir()
+    storage = upload_storage()
+    storage.delete(job.stored_as)
+    with contextlib.suppress(NotImplementedError, OSError, SuspiciousFileOperation):
+        Path(storage.path(job.stored_as)).parent.rmdir()  # not empty or gone: leave it
 
 
 def suggest_source(file_name: str) -> str:
@@ -147,18 +145,35 @@ def known_sources() -> list[str]:
 
 
 def stored_path(job: ImportJob) -> Path:
-    root = upload_root().resolve()
-    path = (root / job.stored_as).resolve()
-    if root not in path.parents:
-        raise ImportFileError(_("The uploaded file is not in the upload folder."))
-    return path
+    """The upload on this machine's disk (a storage without local paths: see local_file)."""
+    try:
+        return Path(upload_storage().path(job.stored_as))
+    except SuspiciousFileOperation:
+        raise ImportFileError(_("The uploaded file is not in the upload folder.")) from None
+
+
+@contextlib.contextmanager
+def local_file(job: ImportJob) -> Iterator[Path]:
+    """The upload as a local file for the readers: itself on a local storage, else a copy
+    in a private temporary folder, removed afterwards."""
+    try:
+        yield stored_path(job)
+        return
+    except NotImplementedError:
+        pass
+    with tempfile.TemporaryDirectory(prefix="kam-import-") as folder:
+        path = Path(folder) / job.file_name
+        with upload_storage().open(job.stored_as, "rb") as source, path.open("wb") as copy:
+            shutil.copyfileobj(source, copy)
+        yield path
 
 
 def sheet_names(job: ImportJob) -> list[str]:
     if Path(job.file_name).suffix.lower() not in EXCEL_SUFFIXES:
         return []
     try:
-        return list(python_calamine.CalamineWorkbook.from_path(str(stored_path(job))).sheet_names)
+        with local_file(job) as path:
+            return list(python_calamine.CalamineWorkbook.from_path(str(path)).sheet_names)
     except (python_calamine.CalamineError, OSError, ValueError, ImportFileError):
         return []
 
@@ -311,13 +326,13 @@ def _inspect(job: ImportJob) -> Inspection:
 
 
 def _check(job: ImportJob, arguments: dict, found: Inspection) -> OrderCheck:
-    path = stored_path(job)
-    try:
-        return check_orders(path, **arguments)
-    except MappingError as error:
-        # The saved mapping no longer fits (another sheet or encoding): show the detection.
-        found.mapping_error = str(error)
-        return check_orders(path, **{**arguments, "mapping": None})
+    with local_file(job) as path:
+        try:
+            return check_orders(path, **arguments)
+        except MappingError as error:
+            # The saved mapping no longer fits (another sheet or encoding): show the detection.
+            found.mapping_error = str(error)
+            return check_orders(path, **{**arguments, "mapping": None})
 
 
 def _by_column(columns: list[str], mapping: dict[str, str]) -> dict[str, str]:
@@ -426,128 +441,140 @@ def blocked_reason(job: ImportJob, inspection: Inspection | None) -> str:
 
 
 def another_import_active(job: ImportJob) -> bool:
-    expire_stale_jobs()
-    active = [ImportJobState.QUEUED, ImportJobState.RUNNING]
-    return ImportJob.objects.filter(state__in=active).exclude(pk=job.pk).exists()
+    sweep_dead_imports()
+    return ImportJob.objects.filter(lock=True).exclude(pk=job.pk).exists()
 
 
 def expire_stale_jobs() -> int:
-    """Runs whose server process died never finish; say so instead of blocking new ones."""
-    cutoff = timezone.now() - STALE_AFTER
-    return ImportJob.objects.filter(
-        state__in=[ImportJobState.QUEUED, ImportJobState.RUNNING], updated_at__lt=cutoff
-    ).update(
-        state=ImportJobState.FAILED,
-        finished_at=timezone.now(),
-        error=_("The import was interrupted (the server stopped?). Nothing was written."),
-    )
+    """Runs whose process died never finish: fail them instead of blocking new ones."""
+    return sweep_dead_imports()
 
 
 def start_import(job: ImportJob, *, background: bool | None = None) -> ImportJob:
-    """Queue the import and run it: in a thread of its own, or inline when told to.
+    """Take the import lock for the job and queue it for `kam worker`, or run it inline.
 
-    Inline is for tests (`background=False` or the setting KAM_IMPORT_INLINE); the page
-    itself always runs imports in the background so it can show their progress.
+    The one service that starts an import of a stored upload as its uploader, for the page
+    and the API alike. Inline is for tests (`background=False` or KAM_IMPORT_INLINE).
+    Raises ImportBusy (another import holds the lock) or ImportNotReady.
     """
-    with transaction.atomic():
-        job = ImportJob.objects.select_for_update().get(pk=job.pk)
-        if job.is_active or job.state == ImportJobState.DONE:
-            return job
-        if not job.source:
-            raise ImportNotReady(no_source_reason())
-        if another_import_active(job):
-            raise ImportBusy(_("Another import is running. Try again when it has finished."))
-        _reset(job)
-    Progress(job.pk).clear()
+    if job.is_active or job.state == ImportJobState.DONE:
+        return job
+    if not job.source:
+        raise ImportNotReady(no_source_reason())
+    reset = {
+        "done": 0,
+        "total": 0,
+        "total_problems": 0,
+        "result": {},
+        "problems": [],
+        "error": "",
+        "started_at": None,
+        "finished_at": None,
+        "batch": None,
+        "runner": "",
+        "task_id": "",
+    }
+    if not take_lock(job.pk, state=ImportJobState.QUEUED, **reset):
+        job.refresh_from_db()
+        return job
     language = translation.get_language()
     if background is None:
         background = not getattr(settings, "KAM_IMPORT_INLINE", False)
     if not background:
+        ImportJob.objects.filter(pk=job.pk).update(state=ImportJobState.RUNNING)
         run_import(job.pk, language)
-        job.refresh_from_db()
-        return job
-    thread = threading.Thread(
-        target=_run_in_thread, args=(job.pk, language), name=f"kam-import-{job.pk}", daemon=True
-    )
-    transaction.on_commit(thread.start)
-    return job  # as queued, so the page shows the progress bar and starts polling
+    else:
+        transaction.on_commit(lambda: _enqueue(job.pk, language))
+    job.refresh_from_db()
+    return job  # queued: the page shows the progress bar and starts polling
 
 
-def _reset(job: ImportJob) -> None:
-    job.state = ImportJobState.QUEUED
-    job.done = job.total = job.total_problems = 0
-    job.result, job.problems, job.error = {}, [], ""
-    job.started_at = job.finished_at = job.batch = None
-    job.save()
+def _enqueue(job_id: int, language: str) -> None:
+    """Queue the job's task and remember its id; a queue that fails frees the lock."""
+    from .tasks import import_orders_job
 
-
-def _run_in_thread(job_id: int, language: str) -> None:
-    """The thread's own database connection is closed at the end, or it would leak."""
     try:
-        run_import(job_id, language)
+        result = import_orders_job.enqueue(job_id, language)
     except Exception:
-        logger.exception("import job %s crashed", job_id)
-    finally:
-        connection.close()
+        logger.exception("import job %s could not be queued", job_id)
+        release_lock(
+            job_id, ImportJobState.FAILED, error=_("The import could not be queued; try again.")
+        )
+        return
+    ImportJob.objects.filter(pk=job_id).update(task_id=str(result.id))
 
 
-def run_import(job_id: int, language: str) -> None:
-    """Run `import_orders` for the job and record how it ended."""
-    job = ImportJob.objects.select_related("uploaded_by").get(pk=job_id)
-    ImportJob.objects.filter(pk=job_id).update(
-        state=ImportJobState.RUNNING, started_at=timezone.now(), updated_at=timezone.now()
+def run_import(job_id: int, language: str, progress=None) -> None:
+    """Run `import_orders` for the job and record how it ended, releasing the import lock.
+
+    A transient database error (connection lost, SQLite busy) rolled the run back and it is
+    tried again, up to ATTEMPTS times; anything else is recorded with its reason.
+    """
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            _run_once(job_id, language, progress)
+            return
+        except OperationalError:
+            logger.exception("import job %s: attempt %s met a database error", job_id, attempt)
+            if attempt == ATTEMPTS:
+                with translation.override(language):
+                    release_lock(job_id, ImportJobState.FAILED, error=unexpected_reason())
+                return
+            time.sleep(attempt)
+
+
+def unexpected_reason() -> str:
+    return _(
+        "The import stopped on an unexpected error; the server log has the "
+        "details. An import writes all its lines or none."
     )
-    progress = Progress(job_id)
+
+
+def _run_once(job_id: int, language: str, progress) -> None:
+    job = ImportJob.objects.select_related("uploaded_by").get(pk=job_id)
+    tally = Tally(progress)
     with translation.override(language):
         try:
-            result = import_orders(
-                stored_path(job),
-                source=job.source,
-                user=job.uploaded_by,
-                progress=progress,
-                **import_arguments(job),
-            )
+            with local_file(job) as path:
+                result = import_orders(
+                    path,
+                    source=job.source,
+                    user=job.uploaded_by,
+                    progress=tally,
+                    **import_arguments(job),
+                )
         except ImportRejected as rejected:
-            _finish(
+            release_lock(
                 job_id,
                 ImportJobState.REJECTED,
                 problems=problems_to_json(rejected.problems),
                 total_problems=rejected.total_problems,
                 error=rejected.headline(),
             )
-        except (ImportFileError, MappingError) as error:
-            _finish(job_id, ImportJobState.FAILED, error=str(error))
+        except (ImportFileError, MappingError, FileNotFoundError) as error:
+            release_lock(job_id, ImportJobState.FAILED, error=str(error))
+        except MemoryError:
+            from .jobs import memory_reason
+
+            release_lock(job_id, ImportJobState.FAILED, error=memory_reason())
+        except OperationalError:
+            raise
         except Exception:
             logger.exception("import job %s failed", job_id)
-            _finish(
-                job_id,
-                ImportJobState.FAILED,
-                error=_(
-                    "The import stopped on an unexpected error; the server log has the "
-                    "details. An import writes all its lines or none."
-                ),
-            )
+            release_lock(job_id, ImportJobState.FAILED, error=unexpected_reason())
         else:
-            from kam.value.services import prepare_snapshots
-
-            prepare_snapshots()  # so the dashboard opened next shows the new figures at once
-            discard_upload(job)
-            _finish(
+            release_lock(
                 job_id,
                 ImportJobState.DONE,
                 result=_result_dict(result),
                 batch_id=result.batch_id,
-                done=progress.done,
-                total=progress.total,
+                done=tally.done,
+                total=tally.total,
             )
-        finally:
-            progress.clear()
-
-
-def _finish(job_id: int, state: str, **fields) -> None:
-    ImportJob.objects.filter(pk=job_id).update(
-        state=state, finished_at=timezone.now(), updated_at=timezone.now(), **fields
-    )
+            try:
+                discard_upload(job)
+            except Exception:  # the lines are in: a file left over is only logged
+                logger.exception("upload of import job %s not removed", job_id)
 
 
 def _result_dict(result) -> dict:
@@ -567,37 +594,18 @@ def _result_dict(result) -> dict:
     }
 
 
-class Progress:
-    """Lines written so far, passed from the import to whichever process answers the poll.
+class Tally:
+    """The importer's progress callback: keeps the figures and hands them on (to the worker,
+    which writes them to the database with its heartbeat)."""
 
-    Not through the database: the import holds its transaction (on SQLite, the database's
-    only write lock) until it ends, so nothing written there in between would be seen.
-    """
-
-    def __init__(self, job_id: int):
-        self.path = upload_root() / "progress" / f"{job_id}.json"
+    def __init__(self, forward=None):
         self.done = self.total = 0
-        self._written_at = 0.0
+        self.forward = forward
 
     def __call__(self, done: int, total: int) -> None:
         self.done, self.total = done, total
-        now = time.monotonic()
-        if done >= total or now - self._written_at >= PROGRESS_EVERY_SECONDS:
-            self._written_at = now
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            partial = self.path.with_suffix(".part")
-            partial.write_text(json.dumps({"done": done, "total": total}))
-            os.replace(partial, self.path)
-
-    def read(self) -> tuple[int, int] | None:
-        try:
-            figures = json.loads(self.path.read_text())
-        except (OSError, ValueError):
-            return None
-        return figures["done"], figures["total"]
-
-    def clear(self) -> None:
-        self.path.unlink(missing_ok=True)
+        if self.forward is not None:
+            self.forward(done, total)
 
 
 @dataclass
@@ -616,12 +624,11 @@ def status(job: ImportJob) -> Status:
     """Where a run is: checking the file, writing lines (done of total), or refreshing."""
     if not job.is_active:
         return Status(job.state, job.get_state_display(), job.done, job.total)
-    figures = Progress(job.pk).read()
     if job.state == ImportJobState.QUEUED:
         return Status(job.state, _("Waiting to start…"), 0, 0)
-    if figures is None:
+    if not job.total:
         return Status(job.state, _("Reading and checking the file…"), 0, 0)
-    done, total = figures
+    done, total = job.done, job.total
     if done < total:
         phase = _("Writing lines: %(done)s of %(total)s…") % {"done": done, "total": total}
     else:

@@ -32,6 +32,19 @@ class AdministratorsOnly:
         return self._administers(request)  # unlocking a user, removing a lost phone
 
 
+class AdministratorsLookOnly(AdministratorsOnly):
+    """The job queue of `kam worker`: administrators look, only the worker writes."""
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
 class UserAdmin(StaleGuardAdmin, AdministratorsOnly, DjangoUserAdmin):
     """People of our company; users and their roles decide what everybody may do, so only
@@ -73,9 +86,15 @@ def guard_library_admins(site=admin.site) -> None:
         if model._meta.app_label in LIBRARY_APPS and not isinstance(
             model_admin, AdministratorsOnly
         ):
-            guarded = type(type(model_admin).__name__, (AdministratorsOnly, type(model_admin)), {})
+            guard = (
+                AdministratorsLookOnly
+                if model._meta.app_label in LOOK_ONLY_LIBRARY_APPS
+                else AdministratorsOnly
+            )
+            guarded = type(type(model_admin).__name__, (guard, type(model_admin)), {})
             site.unregister(model)
             site.register(model, guarded)
 
 
-LIBRARY_APPS = {"axes", "otp_totp"}
+LOOK_ONLY_LIBRARY_APPS = {"django_tasks_database"}
+LIBRARY_APPS = {"axes", "otp_totp", *LOOK_ONLY_LIBRARY_APPS}

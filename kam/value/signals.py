@@ -18,6 +18,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from kam.accounts.models import Account, AccountTeamMember
 from kam.core import versions
 from kam.sales.models import AccountMonth, CostToServe
+from kam.sales.signals import orders_imported
 
 from .loaders import LABEL_FIELDS
 from .models import AccountPotential, AccountTier, TierConfig
@@ -72,7 +73,17 @@ def _account_saved(sender, instance: Account, **kwargs) -> None:
         versions.bump(versions.ACCOUNTS)
 
 
+def _orders_imported(sender, **kwargs) -> None:
+    """After an import has committed: its snapshots are rebuilt by a worker, off the
+    importer's time (the page's import is done, the CLI returns); without a worker the first
+    analysis builds them itself."""
+    from .tasks import refresh_snapshots
+
+    refresh_snapshots.enqueue()
+
+
 def connect() -> None:
+    orders_imported.connect(_orders_imported, dispatch_uid="value-orders-imported")
     for model in VALUE_INPUTS:
         post_save.connect(_value_changed, sender=model, dispatch_uid=f"value-{model.__name__}")
         post_delete.connect(_value_changed, sender=model, dispatch_uid=f"value-{model.__name__}-d")

@@ -8,7 +8,7 @@ proves the real background thread.
 import csv
 import io
 import re
-import time
+from datetime import timedelta
 from pathlib import Path
 
 import openpyxl
@@ -16,11 +16,11 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from kam.accounts.models import Account
 from kam.core.tests.test_spreadsheets import FORMULA_NAMES
-from kam.sales import web_import
+from kam.sales import jobs, web_import
 from kam.sales.importing.report import REASONS
 from kam.sales.models import ImportBatch, ImportJob, ImportJobState, OrderLine
 from kam.sales.services import ImportRejected, import_orders
@@ -365,50 +365,66 @@ def test_the_mapping_chosen_on_the_page_is_the_one_imported(boss_client):
 
 def test_progress_is_shown_while_an_import_runs(boss_client):
     job = upload(boss_client, csv_file(GOOD))
-    job.state = ImportJobState.RUNNING
+    job.state, job.lock = ImportJobState.RUNNING, True
     job.save()
     answer = status(boss_client, job)
     assert 'id="import-progress"' in answer and 'hx-trigger="every 500ms"' in answer
     assert 'max="' not in answer  # still reading: an indeterminate bar
-    web_import.Progress(job.pk)(40, 100)
+    jobs.beat(job.pk, 40, 100)  # what the worker writes with its heartbeat
     answer = status(boss_client, job)
     assert 'max="100" value="40"' in answer and "40" in answer
 
 
-def test_only_one_import_runs_at_a_time(boss_client, director, client):
+def test_only_one_import_runs_at_a_time(boss_client, director, client, settings):
     running = upload(boss_client, csv_file(GOOD))
-    ImportJob.objects.filter(pk=running.pk).update(state=ImportJobState.RUNNING)
+    ImportJob.objects.filter(pk=running.pk).update(
+        state=ImportJobState.RUNNING, lock=True, heartbeat_at=timezone.now()
+    )
     client.force_login(director)
     waiting = upload(client, csv_file(GOOD))
     fragment = run(client, waiting)
     assert 'class="error"' in fragment and 'id="import-button"' in fragment
+    assert "boss" in fragment, "the message names who started the running import"
     assert OrderLine.objects.count() == 0
-    # A run whose server died is not waited for forever.
-    ImportJob.objects.filter(pk=running.pk).update(
-        updated_at=running.created_at - web_import.STALE_AFTER
-    )
+    # A run whose process died (no heartbeat for the timeout) is not waited for.
+    silent = timezone.now() - timedelta(seconds=settings.KAM_JOB_HEARTBEAT_TIMEOUT + 1)
+    ImportJob.objects.filter(pk=running.pk).update(heartbeat_at=silent)
     run(client, waiting)
     assert OrderLine.objects.count() == 3
     assert ImportJob.objects.get(pk=running.pk).state == ImportJobState.FAILED
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_page_imports_in_a_background_thread(client, settings, tmp_path):
-    """The real page: the POST returns at once and the import finishes in its own thread."""
+def test_the_page_queues_the_import_for_the_worker(client, settings, tmp_path):
+    """The real page: the POST returns at once with the job queued as a task; the task (what
+    `kam worker` runs) imports it."""
+    from django_tasks_db.models import DBTaskResult
+
     from kam.conftest import make_user
+    from kam.sales.tasks import import_orders_job
 
     settings.KAM_IMPORT_INLINE = False
     client.force_login(make_user("importer", Role.KA_DIRECTOR))
     job = upload(client, csv_file(GOOD))
     first = run(client, job)
-    assert 'id="import-status"' in first
-    deadline = time.monotonic() + 30
-    while 'data-state="done"' not in (answer := status(client, job)):
-        assert 'data-state="rejected"' not in answer and 'data-state="failed"' not in answer
-        assert time.monotonic() < deadline, answer
-        time.sleep(0.1)
+    assert 'id="import-status"' in first and 'data-state="queued"' in status(client, job)
+    job.refresh_from_db()
+    queued = DBTaskResult.objects.get(id=job.task_id)
+    assert queued.task_path == import_orders_job.module_path
+    web_import.run_import(*queued.args_kwargs["args"])  # as the worker's child does
+    assert 'data-state="done"' in status(client, job)
     assert OrderLine.objects.count() == 3
-    assert not web_import.Progress(job.pk).path.exists()
+    assert ImportJob.objects.get(pk=job.pk).lock is None, "the next import may start"
+
+
+def test_a_failed_import_shows_its_reason(boss_client, english):
+    job = upload(boss_client, csv_file(GOOD))
+    web_import.upload_storage().delete(job.stored_as)  # e.g. storage emptied meanwhile
+    answer = run(boss_client, job)
+    assert 'data-state="failed"' in answer
+    job.refresh_from_db()
+    assert job.error and job.lock is None
+    assert job.error in boss_client.get(reverse("sales:import-job", args=[job.pk])).content.decode()
 
 
 # --- who may import -------------------------------------------------------------------------
@@ -602,3 +618,23 @@ def test_refused_attempts_are_listed_with_their_report(boss_client, director, cl
     assert link in refused
     lines = report_rows(client, job)  # another importer may read the refusal's report
     assert [line[:3] for line in lines] == [["4", "金额", "abc"]]
+
+
+def test_a_restored_backup_s_running_import_blocks_nothing(boss_client, settings):
+    """A backup taken mid-import restores the job as running, even naming a process that
+    happens to live here now: its heartbeat is old, so it is failed and the next one runs."""
+    import os
+
+    restored = upload(boss_client, csv_file(GOOD))
+    old = timezone.now() - timedelta(
+        seconds=settings.KAM_IMPORT_TIME_LIMIT + settings.KAM_JOB_HEARTBEAT_TIMEOUT + 60
+    )
+    ImportJob.objects.filter(pk=restored.pk).update(
+        state=ImportJobState.RUNNING, lock=True, heartbeat_at=old, runner=jobs.runner_id()
+    )
+    assert os.getpid() == int(jobs.runner_id().rpartition(":")[2])
+    fresh = upload(boss_client, csv_file(GOOD))
+    assert 'data-state="done"' in run(boss_client, fresh)
+    restored.refresh_from_db()
+    assert restored.state == ImportJobState.FAILED and restored.lock is None
+    assert restored.error == jobs.interrupted_reason()

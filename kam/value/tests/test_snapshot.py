@@ -149,14 +149,24 @@ def test_every_snapshot_is_read_back_without_touching_the_database(sales):
         assert frame.schema == dict(schema)
 
 
-def test_an_import_from_the_command_line_prepares_the_snapshots(cast, tmp_path):
+def test_an_import_from_the_command_line_prepares_the_snapshots(
+    cast, tmp_path, django_capture_on_commit_callbacks
+):
+    """The import announces itself on commit (kam.sales.signals); value queues the rebuild
+    of its snapshots for the worker, which writes them."""
     import io
 
     from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    from kam.value.tasks import refresh_snapshots
 
     path = tmp_path / "c.csv"
     path.write_text(f"{HEADER}\nK9,丁公司,C-1,2025-03-01,100,60\n", encoding="utf-8")
     out = io.StringIO()
-    call_command("import", "orders", str(path), "--as", "director", stdout=out)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import", "orders", str(path), "--as", "director", stdout=out)
+    queued = DBTaskResult.objects.get(task_path=refresh_snapshots.module_path)
+    queued.task.call()  # what `kam worker` does with it
     assert snapshot.path_for("rollup", versions.stamps()[versions.ROLLUP]).exists()
     assert snapshot.path_for("years", versions.stamps()[versions.ROLLUP]).exists()

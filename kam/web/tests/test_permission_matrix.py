@@ -265,6 +265,8 @@ ADMIN = {
     "axes.accesslog": (Action.ADMINISTER,) * 4,
     "axes.accessfailurelog": (Action.ADMINISTER,) * 4,
     "otp_totp.totpdevice": (Action.ADMINISTER,) * 4,
+    # the job queue (kam worker): read-only, for administrators
+    "django_tasks_database.dbtaskresult": (Action.ADMINISTER, None, Action.ADMINISTER, None),
 }
 MANAGERS = {"boss", "director", "east_manager"}
 DELETABLE = {
@@ -355,7 +357,16 @@ def _objects(world) -> dict[str, list[tuple[str | None, object]]]:
     out["otp_totp.totpdevice"] = [(None, device)]
     for label in ("axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"):
         out[label] = []  # none yet: their lists and add pages are tried
+    out["django_tasks_database.dbtaskresult"] = [(None, _queued_task())]
     return out
+
+
+def _queued_task():
+    from django_tasks_db.models import DBTaskResult
+
+    from kam.value.tasks import refresh_snapshots
+
+    return DBTaskResult.objects.get(id=refresh_snapshots.enqueue().id)
 
 
 def _admin_outcome(response) -> str:

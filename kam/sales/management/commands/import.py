@@ -1,5 +1,7 @@
 """`kam import orders PATH`: load an ERP export of order lines (CSV or Excel)."""
 
+import logging
+import os
 import sys
 
 from django.conf import settings
@@ -12,10 +14,18 @@ from tqdm import tqdm
 from kam.accounts import access
 from kam.accounts.access import Action
 from kam.core.management.base import KamCommand
+from kam.sales import jobs
+from kam.sales.choices import ImportOrigin
 from kam.sales.importing.columns import MappingError
 from kam.sales.importing.readers import ImportFileError
+from kam.sales.models import ImportJobState
 from kam.sales.services import ImportRejected, import_orders
+from kam.sales.web_import import problems_to_json, unexpected_reason
 from kam.web.formatting import exact_amount, percent
+
+logger = logging.getLogger(__name__)
+# The exit code when another import holds the lock: EX_TEMPFAIL, "try again later".
+BUSY_EXIT_CODE = 75
 
 
 def _mapping(pairs: list[str]) -> dict[str, str]:
@@ -123,6 +133,64 @@ class Command(KamCommand):
             return self._orders(options)
 
     def _orders(self, options) -> None:
+        """A dry run writes nothing and runs at once; an import first takes the import lock
+        (shared with the page and the API) and beats while it runs."""
+        if options["dry_run"]:
+            try:
+                result = self._import(options, self._bar(), user=None)
+            except (ImportRejected, ImportFileError, MappingError) as error:
+                raise self._refusal(options, error) from None
+            self._summary(result)
+            return
+        user = access.cli_user(options["as_user"], Action.IMPORT)
+        try:
+            job = jobs.begin_import(
+                os.path.basename(options["path"]),
+                user=user,
+                source=options["source"],
+                origin=ImportOrigin.CLI,
+            )
+        except jobs.ImportBusy as busy:
+            raise CommandError(str(busy), returncode=BUSY_EXIT_CODE) from None
+        result, written = self._locked_import(job.pk, options, user)
+        try:  # the lines are committed: nothing from here on may fail the command
+            jobs.release_lock(
+                job.pk, ImportJobState.DONE, batch_id=result.batch_id, done=written, total=written
+            )
+            self._summary(result)
+        except Exception:
+            logger.exception("after import job %s had committed", job.pk)
+
+    def _locked_import(self, job_id: int, options, user):
+        """The import with a heartbeat; a refusal or failure is recorded and frees the lock."""
+        bar = self._bar()
+        try:
+            with jobs.Heartbeat(job_id) as heartbeat:
+
+                def progress(done: int, total: int) -> None:
+                    bar(done, total)
+                    heartbeat(done, total)
+
+                return self._import(options, progress, user=user), heartbeat.done
+        except ImportRejected as rejected:
+            jobs.release_lock(
+                job_id,
+                ImportJobState.REJECTED,
+                problems=problems_to_json(rejected.problems),
+                total_problems=rejected.total_problems,
+                error=rejected.headline(),
+            )
+            raise self._refusal(options, rejected) from None
+        except (ImportFileError, MappingError) as error:
+            jobs.release_lock(job_id, ImportJobState.FAILED, error=str(error))
+            raise self._refusal(options, error) from None
+        except BaseException:
+            jobs.release_lock(job_id, ImportJobState.FAILED, error=unexpected_reason())
+            raise
+
+    @staticmethod
+    def _bar():
+        """A progress bar on a terminal, as lines are written."""
         bar = None
 
         def progress(done: int, total: int) -> None:
@@ -130,44 +198,36 @@ class Command(KamCommand):
             if bar is None:
                 bar = tqdm(total=total, unit=_("lines"), disable=not sys.stderr.isatty())
             bar.update(done - bar.n)
+            if done >= total:
+                bar.close()
 
-        user = None if options["dry_run"] else access.cli_user(options["as_user"], Action.IMPORT)
-        try:
-            result = import_orders(
-                options["path"],
-                source=options["source"],
-                date_order=options["date_order"],
-                date_format=options["date_format"],
-                mapping=_mapping(options["map"]),
-                skip_unidentified=options["skip_unidentified"],
-                dry_run=options["dry_run"],
-                encoding=options["encoding"],
-                sheet=int(options["sheet"])
-                if (options["sheet"] or "").isdigit()
-                else options["sheet"],
-                currency=options["currency"],
-                progress=progress,
-                user=user,
-            )
-        except ImportRejected as rejected:
+        return progress
+
+    def _import(self, options, progress, *, user):
+        return import_orders(
+            options["path"],
+            source=options["source"],
+            date_order=options["date_order"],
+            date_format=options["date_format"],
+            mapping=_mapping(options["map"]),
+            skip_unidentified=options["skip_unidentified"],
+            dry_run=options["dry_run"],
+            encoding=options["encoding"],
+            sheet=int(options["sheet"]) if (options["sheet"] or "").isdigit() else options["sheet"],
+            currency=options["currency"],
+            progress=progress,
+            user=user,
+        )
+
+    def _refusal(self, options, error: Exception) -> CommandError:
+        """The importer's refusal as the command's error, the problem report written first."""
+        if isinstance(error, ImportRejected):
             if options["report"]:
                 with open(options["report"], "wb") as out:
-                    out.write(rejected.as_csv())
-            self.stderr.write("\n".join(_problem_lines(rejected)))
-            raise CommandError(rejected.headline()) from None
-        except (ImportFileError, MappingError) as error:
-            raise CommandError(str(error)) from None
-        finally:
-            if bar is not None:
-                bar.close()
-        self._summary(result)
-        if not result.dry_run:
-            from kam.value.services import prepare_snapshots
-
-            seconds = prepare_snapshots()
-            self.stdout.write(
-                _("Analysis data prepared in %(seconds).1f s.") % {"seconds": seconds}
-            )
+                    out.write(error.as_csv())
+            self.stderr.write("\n".join(_problem_lines(error)))
+            return CommandError(error.headline())
+        return CommandError(str(error))
 
     def _summary(self, result) -> None:
         if result.dry_run:

@@ -153,6 +153,24 @@ class KamServer:
         marked = [line for line in done.stdout.splitlines() if line.startswith("@@RESULT@@")]
         return json.loads(marked[-1].removeprefix("@@RESULT@@"))
 
+    def migrate(self) -> None:
+        """Only the database, without demo data or static files (for tests without pages)."""
+        (self.folder / "var").mkdir()
+        if self.database:
+            self.database.create()
+        self.kam("migrate", "--noinput", "-v", "0")
+
+    def spawn(self, *args: str, env: dict[str, str] | None = None, **options) -> subprocess.Popen:
+        """A `kam` command running beside the test (a worker, an import)."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "kam.cli", *args],
+            env={**self.env, **(env or {})},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            **options,
+        )
+
     def prepare(self) -> None:
         """Migrate, collect static files and load the demo company."""
         (self.folder / "var").mkdir()
@@ -174,7 +192,7 @@ class KamServer:
             [
                 sys.executable,
                 *("-m", "kam.cli", "serve", "--host", HOST, "--port", str(self.port)),
-                *("--workers", "2"),
+                *("--workers", "2", "--with-worker"),
             ],
             env=self.env,
             stdout=self._log,
