@@ -1,8 +1,10 @@
 """Writes to sales data: importing order lines and keeping the monthly rollup current."""
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,13 +27,14 @@ from .importing.pipeline import (
 )
 from .importing.readers import ImportFileError, RawTable, read_table
 from .importing.report import ImportRejected, Problem
-from .models import ImportBatch
+from .models import ImportBatch, ImportJob, ImportJobState
 
 __all__ = [
     "ImportRejected",
     "ImportResult",
     "OrderCheck",
     "check_orders",
+    "delete_abandoned_uploads",
     "import_orders",
     "refresh_rollup",
 ]
@@ -239,3 +242,33 @@ def check_orders(
     if isinstance(prepared, list):
         return OrderCheck(table, columns, None, prepared, len(prepared))
     return OrderCheck(table, columns, prepared, prepared.problems, prepared.total_problems)
+
+
+# Uploads that will not be imported as they are: never started, refused or failed. A
+# refused one is usually uploaded again once corrected; the old copy only holds customer
+# data. Imported files are deleted at the end of their import already.
+ABANDONED_STATES = (ImportJobState.NEW, ImportJobState.REJECTED, ImportJobState.FAILED)
+
+
+def delete_abandoned_uploads(before: datetime, *, dry_run: bool = False) -> list[ImportJob]:
+    """Delete the uploads left untouched since `before` that were never imported: the file
+    and its record. Returns them (not deleted with `dry_run`), oldest first.
+
+    The file goes through the import page's one "delete this job's file" function, so the
+    cleanup follows wherever uploads are kept.
+    """
+    from .web_import import discard_upload  # the page's module builds on this one
+
+    jobs = list(
+        ImportJob.objects.filter(state__in=ABANDONED_STATES, updated_at__lt=before).order_by(
+            "updated_at"
+        )
+    )
+    if dry_run:
+        return jobs
+    for job in jobs:
+        # A record pointing outside the upload folder has no file of ours to delete.
+        with contextlib.suppress(ImportFileError):
+            discard_upload(job)
+        job.delete()
+    return jobs

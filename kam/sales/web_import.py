@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 import python_calamine
@@ -33,7 +34,13 @@ from django.utils.translation import gettext as _
 
 from .importing.columns import FIELDS, MappingError, detect_mapping
 from .importing.parsing import infer_date_order
-from .importing.readers import EXCEL_SUFFIXES, TEXT_SUFFIXES, ImportFileError
+from .importing.readers import (
+    EXCEL_SUFFIXES,
+    TEXT_SUFFIXES,
+    ZIP_SUFFIXES,
+    ImportFileError,
+    check_workbook,
+)
 from .importing.report import ImportRejected, Problem, in_file_order
 from .models import ImportBatch, ImportJob, ImportJobState
 from .services import OrderCheck, check_orders, import_orders
@@ -88,7 +95,9 @@ def safe_file_name(name: str) -> str:
     return f"{stem}.{suffix}" if suffix else stem
 
 
-def check_upload(name: str, size: int) -> None:
+def check_upload(name: str, size: int, content: BinaryIO | None = None) -> None:
+    """Refuse an upload before it is kept: its type, its size and, for a workbook (a zip),
+    what it would unpack to, read off the zip's directory only (readers.check_workbook)."""
     suffix = Path(safe_file_name(name)).suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
         raise UploadError(
@@ -101,11 +110,16 @@ def check_upload(name: str, size: int) -> None:
             _("The file is larger than the limit of %(limit)s MB.")
             % {"limit": round(limit / 1024 / 1024)}
         )
+    if content is not None and suffix in ZIP_SUFFIXES:
+        try:
+            check_workbook(content, safe_file_name(name))
+        except ImportFileError as error:
+            raise UploadError(str(error)) from None
 
 
 def save_upload(uploaded, user) -> ImportJob:
     """Keep the file in a folder of its own under the upload folder; it is only ever read."""
-    check_upload(uploaded.name, uploaded.size)
+    check_upload(uploaded.name, uploaded.size, uploaded)
     name = safe_file_name(uploaded.name)
     folder = upload_root() / f"{timezone.now():%Y%m%d}-{secrets.token_hex(8)}"
     folder.mkdir(mode=0o700, parents=True)
