@@ -2,6 +2,7 @@
 
 import json
 import os
+import struct
 import subprocess
 import sys
 import textwrap
@@ -48,9 +49,12 @@ SHEET = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>"""
 
 
-def build_inflating_workbook(path: Path, megabytes: int = INFLATED_MB) -> Path:
+def build_inflating_workbook(
+    path: Path, megabytes: int = INFLATED_MB, *, declared: int | None = None
+) -> Path:
     """A valid .xlsx whose one shared string is `megabytes` of text, written as a stream:
-    the test never holds more than one megabyte of it."""
+    the test never holds more than one megabyte of it. With `declared`, the zip's headers
+    understate the shared strings' size as that many bytes, as a forger would."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as book:
         for name, text in (
             ("[Content_Types].xml", CONTENT_TYPES),
@@ -70,7 +74,22 @@ def build_inflating_workbook(path: Path, megabytes: int = INFLATED_MB) -> Path:
             for _ in range(megabytes):
                 out.write(chunk)
             out.write(b"</t></si></sst>")
+    if declared is not None:
+        _understate(path, "xl/sharedStrings.xml", declared)
     return path
+
+
+def _understate(path: Path, member: str, size: int) -> None:
+    """Write `size` as the member's uncompressed size in its local and central headers."""
+    info = zipfile.ZipFile(path).getinfo(member)
+    data = path.read_bytes()
+    entry = data.find(b"PK\x01\x02")
+    while data[entry + 46 : entry + 46 + len(member)] != member.encode():
+        entry = data.find(b"PK\x01\x02", entry + 4)
+    with path.open("r+b") as book:
+        for offset in (info.header_offset + 22, entry + 24):  # local header, directory entry
+            book.seek(offset)
+            book.write(struct.pack("<I", size))
 
 
 @pytest.fixture(scope="module")
@@ -121,12 +140,35 @@ def test_inflating_workbook_is_refused_before_parsing_in_bounded_memory(inflatin
         check=True,
     )
     figures = json.loads(done.stdout.strip().splitlines()[-1])
+    print(
+        f"{inflating.stat().st_size:,} bytes refused in {figures['seconds']:.3f} s, +{figures['grew_kib']:,} KiB"
+    )
     assert figures["message"] is not None, "the workbook was parsed"
     assert "orders.xlsx" in figures["message"]
     assert "xl/sharedStrings.xml" in figures["message"]
     assert "times larger than it is stored" in figures["message"]
     assert figures["grew_kib"] < 20 * 1024  # parsing it took 4 GB
     assert figures["seconds"] < 5  # parsing it took 40 s
+
+
+def test_a_workbook_that_understates_its_size_is_refused_without_inflating(tmp_path):
+    """The check trusts the sizes the zip declares; a part that inflates past its declared
+    size is cut off by the parser's zip reader, which refuses the file there."""
+    path = build_inflating_workbook(tmp_path / "orders.xlsx", 100, declared=900_000)
+    assert zipfile.ZipFile(path).getinfo("xl/sharedStrings.xml").file_size == 900_000
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="kam.settings", DEBUG="true")
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "cannot be read" in figures["message"]
+    assert figures["grew_kib"] < 20 * 1024
 
 
 def test_the_cli_refuses_it_the_same_way(inflating, cast):
