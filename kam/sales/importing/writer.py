@@ -461,6 +461,8 @@ def staged(plan: Plan, progress: Callable[[int], None] | None = None):
         yield
     finally:
         with contextlib.suppress(Exception):  # the connection may be what failed
+            if own_transactions and raw.in_transaction:  # staging itself failed
+                raw.rollback()
             raw.execute(f"DROP TABLE IF EXISTS temp.{STAGE}")
             raw.execute(f"DROP TABLE IF EXISTS temp.{PLACEHOLDERS}")
 
