@@ -109,8 +109,8 @@ def import_orders(
         **_revenue_without(prepared.lines),
     )
     try:
-        if connection.vendor == "sqlite" and not dry_run:
-            _write_staged(prepared.lines, path, source, user, result, progress)
+        if connection.vendor == "sqlite":
+            _write_staged(prepared.lines, path, source, user, result, progress, dry_run)
         else:
             with transaction.atomic():
                 _write(prepared.lines, path, source, user, result, progress)
@@ -169,11 +169,12 @@ def _write(lines: pl.DataFrame, path: Path, source, user, result: ImportResult, 
 
 
 def _write_staged(
-    lines: pl.DataFrame, path: Path, source, user, result: ImportResult, progress
+    lines: pl.DataFrame, path: Path, source, user, result: ImportResult, progress, dry_run
 ) -> None:
     """SQLite: plan and stage the new lines holding no lock, then one short transaction
     (see writer's "staging"). Should accounts or lines change in between, that
-    transaction works the import out again itself, as `_write` does."""
+    transaction works the import out again itself, as `_write` does. A dry run unwinds
+    that transaction at its end, so it too holds the lock only that long."""
     plan = writer.plan_import(lines, source, versions.stamps()[versions.ROLLUP])
     advance = _Advance(plan.diff, progress)
     with writer.staged(plan, progress=advance):
@@ -191,7 +192,10 @@ def _write_staged(
                 diff = writer.diff_lines(resolved, source)
                 writer.insert_lines(diff.new, source=source, batch_id=batch.pk)
             _finish_write(batch, diff, result, advance)
-        result.locked_seconds = round(time.perf_counter() - locked, 3)
+            if dry_run:
+                result.locked_seconds = round(time.perf_counter() - locked, 3)
+                raise _DryRun
+        result.locked_seconds = round(time.perf_counter() - locked, 3)  # commit included
 
 
 class _Advance:

@@ -84,3 +84,10 @@ def test_the_staged_import_reports_how_long_it_held_the_lock(tmp_path):
     assert result.locked_seconds is not None and result.locked_seconds < result.seconds
     again = import_orders(write_csv(tmp_path, GOOD))
     assert (again.lines_added, again.lines_unchanged) == (0, 3)
+
+
+def test_a_dry_run_counts_like_an_import_and_writes_nothing(tmp_path):
+    result = import_orders(write_csv(tmp_path, GOOD), dry_run=True)
+    assert (result.lines_added, len(result.accounts_created)) == (3, 2)
+    assert result.batch_id is None and result.locked_seconds is not None
+    assert not OrderLine.objects.exists() and not Account.objects.exists()
