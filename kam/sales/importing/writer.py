@@ -405,6 +405,7 @@ def update_lines(changed: pl.DataFrame, *, batch_id: int | None) -> None:
 
 STAGE = "kam_import_stage"
 PLACEHOLDERS = "kam_import_accounts"
+IMPORT_BUSY_TIMEOUT_MS = 120_000
 STAGED = [c for c in INSERTED if c not in ("source", "batch_id", "created_at", "updated_at")]
 
 
@@ -443,6 +444,9 @@ def staged(plan: Plan, progress: Callable[[int], None] | None = None):
     connection.ensure_connection()
     raw = connection.connection
     raw.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    # A page's request gives up on the lock after KAM_SQLITE_TIMEOUT; an import runs in the
+    # background and waits longer for another writer (another import's final transaction).
+    raw.execute(f"PRAGMA busy_timeout = {IMPORT_BUSY_TIMEOUT_MS}")
     own_transactions = not connection.in_atomic_block  # inside a test's, use that one
     raw.execute(f"DROP TABLE IF EXISTS temp.{STAGE}")
     raw.execute(f"CREATE TEMP TABLE {STAGE} ({', '.join(STAGED)})")
@@ -465,6 +469,8 @@ def staged(plan: Plan, progress: Callable[[int], None] | None = None):
                 raw.rollback()
             raw.execute(f"DROP TABLE IF EXISTS temp.{STAGE}")
             raw.execute(f"DROP TABLE IF EXISTS temp.{PLACEHOLDERS}")
+            waits = connection.settings_dict["OPTIONS"].get("timeout", 5)  # the connection's own
+            raw.execute(f"PRAGMA busy_timeout = {int(float(waits) * 1000)}")
 
 
 def apply_plan(plan: Plan, *, source: str, batch_id: int, stamp: str) -> tuple[Diff, list[str]]:

@@ -211,3 +211,19 @@ def test_a_killed_import_writes_nothing_and_the_next_one_runs(cast, export, tmp_
     again = start_import(export, tmp_path / "var")
     assert again.wait(timeout=600) == 0, (tmp_path / "import.log").read_text()
     assert OrderLine.objects.filter(source="big").count() == 300_000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_at_once_both_finish_and_write_each_line_once(cast, export, tmp_path):
+    """The probe saw the second of two CLI imports exit with a "database is locked"
+    traceback. Now the later one waits for the lock, finds its plan stale (the other's
+    lines are in) and works the diff out again: the lines are written once."""
+    first = start_import(export, tmp_path / "var")
+    second = start_import(export, tmp_path / "var")
+    log = tmp_path / "import.log"
+    assert first.wait(timeout=600) == 0, log.read_text()
+    assert second.wait(timeout=600) == 0, log.read_text()
+    assert OrderLine.objects.filter(source="big").count() == 300_000
+    assert ImportBatch.objects.count() == 2
+    assert sorted(ImportBatch.objects.values_list("lines_added", flat=True)) == [0, 300_000]
+    assert "Traceback" not in log.read_text()
