@@ -117,10 +117,13 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while an import writes; IMMEDIATE avoids lock upgrades failing.
+    # A write waits up to KAM_SQLITE_TIMEOUT seconds for another's lock (an import's final
+    # transaction takes a few), then gets kam's "busy, try again" page (503, never a 500):
+    # well under gunicorn's 30 s, which would kill the worker mid-request instead.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
+        "timeout": float(os.environ.get("KAM_SQLITE_TIMEOUT", "10")),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
@@ -200,6 +203,19 @@ if not is_currency(KAM_CURRENCY):
     )
 # Largest ERP export the import page accepts (bytes); the CLI has no limit.
 KAM_IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("KAM_IMPORT_MAX_UPLOAD_BYTES", 200 * 1024 * 1024))
+# An Excel/ODS file is a zip: refused before parsing when its parts would unpack to more
+# than this in all (default 10 × the upload limit), or when a part of 1 MB or more unpacks
+# more than this many times its stored size (real sheets: 5–30 times; the
+# memory-exhausting "zip bomb" workbooks: hundreds to thousands). Applies to the CLI too.
+KAM_IMPORT_MAX_UNCOMPRESSED_BYTES = int(
+    os.environ.get("KAM_IMPORT_MAX_UNCOMPRESSED_BYTES", 10 * KAM_IMPORT_MAX_UPLOAD_BYTES)
+)
+KAM_IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("KAM_IMPORT_MAX_COMPRESSION_RATIO", "100"))
+# Longest cell an import reads (Excel's own limit); a longer one is refused, row and column named.
+KAM_IMPORT_MAX_CELL_CHARS = int(os.environ.get("KAM_IMPORT_MAX_CELL_CHARS", "32767"))
+# Uploads never imported (and refused or failed ones) are deleted, file and record, after
+# this many days by `kam import cleanup` (schedule it daily; see the admin guide).
+KAM_UPLOAD_RETENTION_DAYS = int(os.environ.get("KAM_UPLOAD_RETENTION_DAYS", "7"))
 
 # --- Work outside web requests (docs/en/admin.md, "The worker") -----------------------------
 # Django's tasks framework (the django-tasks backport) with its database backend: a page

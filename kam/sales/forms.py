@@ -48,7 +48,7 @@ class UploadForm(forms.Form):
     def clean_file(self):
         uploaded = self.cleaned_data["file"]
         try:
-            web_import.check_upload(uploaded.name, uploaded.size)
+            web_import.check_upload(uploaded.name, uploaded.size, uploaded)
         except web_import.UploadError as error:
             raise forms.ValidationError(str(error)) from None
         return uploaded

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from kam.core import versions
 from kam.core.currency import CurrencyMismatch, check_import_currency
@@ -56,6 +56,8 @@ class ImportResult:
     is unknown, not the revenue in full (the result says so instead of staying silent)."""
     unpaid_data_revenue: Decimal = Decimal("0.00")
     """The part of the file's revenue whose lines carry no payment data."""
+    locked_seconds: float | None = None
+    """SQLite: how long the import held the database's write lock (its final transaction)."""
 
 
 class _DryRun(Exception):
@@ -105,10 +107,13 @@ def import_orders(
         **_revenue_without(prepared.lines),
     )
     try:
-        with transaction.atomic():
-            _write(prepared.lines, path, source, user, result, progress)
-            if dry_run:
-                raise _DryRun
+        if connection.vendor == "sqlite":
+            _write_staged(prepared.lines, path, source, user, result, progress, dry_run)
+        else:
+            with transaction.atomic():
+                _write(prepared.lines, path, source, user, result, progress)
+                if dry_run:
+                    raise _DryRun
     except _DryRun:
         result.batch_id = None
     except writer.MonthTooLarge as over:
@@ -153,19 +158,62 @@ def _revenue_without(lines: pl.DataFrame) -> dict[str, Decimal]:
 
 
 def _write(lines: pl.DataFrame, path: Path, source, user, result: ImportResult, progress) -> None:
+    """Everything in the caller's transaction: PostgreSQL (COPY), and dry runs."""
     batch = ImportBatch.objects.create(source=source, file_name=path.name, imported_by=user)
     lines, result.accounts_created = writer.resolve_accounts(lines)
     diff = writer.diff_lines(lines, source)
-    total = diff.new.height + diff.changed.height
-    done = 0
-
-    def advance(count: int) -> None:
-        nonlocal done
-        done += count
-        if progress:
-            progress(done, total)
-
+    advance = _Advance(diff, progress)
     writer.insert_lines(diff.new, source=source, batch_id=batch.pk, progress=advance)
+    _finish_write(batch, diff, result, advance)
+
+
+def _write_staged(
+    lines: pl.DataFrame, path: Path, source, user, result: ImportResult, progress, dry_run
+) -> None:
+    """SQLite: plan and stage the new lines holding no lock, then one short transaction
+    (see writer's "staging"). Should accounts or lines change in between, that
+    transaction works the import out again itself, as `_write` does. A dry run unwinds
+    that transaction at its end, so it too holds the lock only that long."""
+    plan = writer.plan_import(lines, source, versions.stamps()[versions.ROLLUP])
+    advance = _Advance(plan.diff, progress)
+    with writer.staged(plan, progress=advance):
+        locked = time.perf_counter()
+        with transaction.atomic():
+            batch = ImportBatch.objects.create(source=source, file_name=path.name, imported_by=user)
+            stamp = versions.stamps()[versions.ROLLUP]
+            try:
+                with transaction.atomic():
+                    diff, result.accounts_created = writer.apply_plan(
+                        plan, source=source, batch_id=batch.pk, stamp=stamp
+                    )
+            except writer.StalePlan:
+                resolved, result.accounts_created = writer.resolve_accounts(lines)
+                diff = writer.diff_lines(resolved, source)
+                writer.insert_lines(diff.new, source=source, batch_id=batch.pk)
+            _finish_write(batch, diff, result, advance)
+            if dry_run:
+                result.locked_seconds = round(time.perf_counter() - locked, 3)
+                raise _DryRun
+        result.locked_seconds = round(time.perf_counter() - locked, 3)  # commit included
+
+
+class _Advance:
+    """progress(done, total) over the lines to write: new ones as they are written (or
+    staged), changed ones at once."""
+
+    def __init__(self, diff: "writer.Diff", progress):
+        self.total = diff.new.height + diff.changed.height
+        self.done = 0
+        self.progress = progress
+
+    def __call__(self, count: int) -> None:
+        self.done += count
+        if self.progress:
+            self.progress(self.done, self.total)
+
+
+def _finish_write(batch: ImportBatch, diff: "writer.Diff", result: ImportResult, advance) -> None:
+    """Changed lines, the rollup and the batch's figures: the end of every import."""
     writer.update_lines(diff.changed, batch_id=batch.pk)
     advance(diff.changed.height)
     result.months_refreshed = writer.refresh_after_import(diff)

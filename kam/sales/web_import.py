@@ -19,8 +19,10 @@ import time
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 import python_calamine
@@ -36,7 +38,13 @@ from django.utils.translation import gettext as _
 from .choices import ImportOrigin
 from .importing.columns import FIELDS, MappingError, detect_mapping
 from .importing.parsing import infer_date_order
-from .importing.readers import EXCEL_SUFFIXES, TEXT_SUFFIXES, ImportFileError
+from .importing.readers import (
+    EXCEL_SUFFIXES,
+    TEXT_SUFFIXES,
+    ZIP_SUFFIXES,
+    ImportFileError,
+    check_workbook,
+)
 from .importing.report import ImportRejected, Problem, in_file_order
 from .jobs import ImportBusy, release_lock, sweep_dead_imports, take_lock
 from .models import ImportBatch, ImportJob, ImportJobState
@@ -90,7 +98,9 @@ def safe_file_name(name: str) -> str:
     return f"{stem}.{suffix}" if suffix else stem
 
 
-def check_upload(name: str, size: int) -> None:
+def check_upload(name: str, size: int, content: BinaryIO | None = None) -> None:
+    """Refuse an upload before it is kept: its type, its size and, for a workbook (a zip),
+    what it would unpack to, read off the zip's directory only (readers.check_workbook)."""
     suffix = Path(safe_file_name(name)).suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
         raise UploadError(
@@ -103,11 +113,16 @@ def check_upload(name: str, size: int) -> None:
             _("The file is larger than the limit of %(limit)s MB.")
             % {"limit": round(limit / 1024 / 1024)}
         )
+    if content is not None and suffix in ZIP_SUFFIXES:
+        try:
+            check_workbook(content, safe_file_name(name))
+        except ImportFileError as error:
+            raise UploadError(str(error)) from None
 
 
 def save_upload(uploaded, user, *, origin: str = ImportOrigin.PAGE) -> ImportJob:
     """Keep the file under a folder name of its own in the upload storage; only ever read."""
-    check_upload(uploaded.name, uploaded.size)
+    check_upload(uploaded.name, uploaded.size, uploaded)
     name = safe_file_name(uploaded.name)
     storage = upload_storage()
     stored = storage.save(f"{timezone.now():%Y%m%d}-{secrets.token_hex(8)}/{name}", uploaded)
@@ -124,6 +139,8 @@ def save_upload(uploaded, user, *, origin: str = ImportOrigin.PAGE) -> ImportJob
 def discard_upload(job: ImportJob) -> None:
     """Remove an imported file and its folder: its lines are in the database now, and an
     ERP export full of customer data should not lie around twice."""
+    if not job.stored_as:  # a CLI run: its file was never ours
+        return
     storage = upload_storage()
     storage.delete(job.stored_as)
     with contextlib.suppress(NotImplementedError, OSError, SuspiciousFileOperation):
@@ -634,3 +651,31 @@ def status(job: ImportJob) -> Status:
     else:
         phase = _("Updating the monthly figures…")
     return Status(job.state, phase, done, total)
+
+
+# Uploads that will not be imported as they are: never started, refused or failed. A
+# refused one is usually uploaded again once corrected; the old copy only holds customer
+# data. Imported files are deleted at the end of their import already.
+ABANDONED_STATES = (ImportJobState.NEW, ImportJobState.REJECTED, ImportJobState.FAILED)
+
+
+def delete_abandoned_uploads(before: datetime, *, dry_run: bool = False) -> list[ImportJob]:
+    """Delete the uploads left untouched since `before` that were never imported: the file
+    and its record. Returns them (not deleted with `dry_run`), oldest first.
+
+    The file goes through this module's one "delete this job's file" function, so the
+    cleanup follows wherever uploads are kept.
+    """
+    jobs = list(
+        ImportJob.objects.filter(state__in=ABANDONED_STATES, updated_at__lt=before).order_by(
+            "updated_at"
+        )
+    )
+    if dry_run:
+        return jobs
+    for job in jobs:
+        # A record pointing outside the upload folder has no file of ours to delete.
+        with contextlib.suppress(ImportFileError):
+            discard_upload(job)
+        job.delete()
+    return jobs

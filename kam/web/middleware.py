@@ -45,6 +45,8 @@ class ErrorPagesMiddleware:
     def process_exception(self, request, exception):
         if settings.DEBUG and isinstance(exception, Http404):
             return views.page_not_found(request, exception)
+        if views.is_database_busy(exception):
+            return views.database_busy(request)  # not a 500: see views.server_error
         return None
 
 

@@ -1,9 +1,16 @@
+import logging
+import sys
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.db import OperationalError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 
 @login_required
@@ -79,7 +86,41 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request=None):
+    """A 500, unless what failed is SQLite's write lock (see `database_busy`): Django calls
+    this inside its exception handler, so the exception is still at hand here, also when it
+    came from a middleware (a session saved after the view) rather than from the view."""
+    if is_database_busy(sys.exc_info()[1]):
+        return database_busy(request)
     return _standalone_error_page("500.html", 500)
+
+
+# How long a client is told to wait before it tries again.
+BUSY_RETRY_SECONDS = 5
+
+
+def is_database_busy(exception: BaseException | None) -> bool:
+    """SQLite's "database is locked": another process (an import) held the write lock longer
+    than the connection's timeout. Nothing was written; the same request later will work."""
+    return isinstance(exception, OperationalError) and "locked" in str(exception)
+
+
+def database_busy(request=None):
+    """503 with Retry-After and a message saying nothing was saved, in the user's language;
+    JSON for the API."""
+    message = _(
+        "kam is busy writing other data (an import, most likely), so this could not be done "
+        "just now. Nothing was saved. Try again in a few seconds."
+    )
+    path = getattr(request, "path", "")
+    logger.warning("database busy (locked) answering %s", path)
+    if path.startswith("/api/"):
+        response = JsonResponse({"detail": message}, status=503)
+    else:
+        context = _standalone_context(message=message)
+        response = HttpResponse(loader.render_to_string("503.html", context), status=503)
+        response.kam_error_page = True
+    response["Retry-After"] = str(BUSY_RETRY_SECONDS)
+    return response
 
 
 def request_too_large(limit: int, *, signed_in: bool):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import collections
+import contextlib
 import csv
 import datetime as dt
 import decimal
@@ -16,18 +17,24 @@ import io
 import itertools
 import operator
 import re
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 import python_calamine
+from django.conf import settings
 from django.utils.translation import gettext as _
+from xlsxwriter.utility import xl_col_to_name
 
 from .columns import recognize_header
 from .parsing import is_blank
 
 TEXT_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
+ZIP_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".ods"})  # .xls is an OLE file
 ROW = "__row"
 HEADER_SEARCH_ROWS = 30
 DELIMITERS = (",", "\t", ";", "|")
@@ -73,8 +80,98 @@ def read_table(
     if suffix in TEXT_SUFFIXES:
         grid, used = _read_text(path, encoding)
     else:
+        if suffix in ZIP_SUFFIXES:
+            check_workbook(path, path.name)
         grid, used = _read_workbook(path, sheet), None
     return _build_table(grid, path, used)
+
+
+# --- workbook limits, before parsing --------------------------------------------------------
+
+# Members smaller than this may compress as well as they like (styles, empty sheets).
+RATIO_CHECKED_FROM = 1024 * 1024
+MAX_MEMBERS = 10_000  # a workbook has dozens; millions would fill memory with the directory
+MAX_DIRECTORY_BYTES = 16 * 1024 * 1024
+
+
+def check_workbook(source: str | Path | BinaryIO, name: str) -> None:
+    """Refuse an Excel/ODS file (a zip) that would inflate past the limits when parsed.
+
+    Only the zip's directory is read: the sizes each member declares, summed and compared
+    with its compressed size. A 300 KB workbook whose one shared string inflates to 300 MB
+    is refused here in a few milliseconds, instead of taking gigabytes in the parser. The
+    limits are settings (KAM_IMPORT_MAX_UNCOMPRESSED_BYTES, KAM_IMPORT_MAX_COMPRESSION_RATIO).
+    A file that is not a zip at all is left to the parser, which says it cannot read it.
+    """
+    members = _zip_members(source, name)
+    if members is None:
+        return
+    total_limit = settings.KAM_IMPORT_MAX_UNCOMPRESSED_BYTES
+    ratio_limit = settings.KAM_IMPORT_MAX_COMPRESSION_RATIO
+    total = sum(member.file_size for member in members)
+    if total > total_limit:
+        raise ImportFileError(
+            _(
+                "“%(file)s” would unpack to %(size)s MB, more than the limit of %(limit)s MB: "
+                "kam does not read it. Split the export into smaller files."
+            )
+            % {"file": name, "size": _megabytes(total), "limit": _megabytes(total_limit)}
+        )
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size >= RATIO_CHECKED_FROM and ratio > ratio_limit:
+            raise ImportFileError(
+                _(
+                    "“%(file)s” is not a normal workbook: its part “%(part)s” unpacks %(ratio)s "
+                    "times larger than it is stored (the limit is %(limit)s), as files built "
+                    "to exhaust a server's memory do. kam does not read it."
+                )
+                % {
+                    "file": name,
+                    "part": member.filename,
+                    "ratio": f"{ratio:,.0f}",
+                    "limit": ratio_limit,
+                }
+            )
+
+
+def _zip_members(source: str | Path | BinaryIO, name: str) -> list[zipfile.ZipInfo] | None:
+    """The zip's directory, read within a bounded size; None when it is not a zip."""
+    try:
+        with _opened(source) as handle:
+            # The standard library's own reader of the end-of-directory record (private,
+            # unchanged for decades): the entry count and directory size, before the entries.
+            end = zipfile._EndRecData(handle)
+            if end is None:
+                return None
+            entries = end[zipfile._ECD_ENTRIES_TOTAL]
+            if entries > MAX_MEMBERS or end[zipfile._ECD_SIZE] > MAX_DIRECTORY_BYTES:
+                raise ImportFileError(
+                    _("“%(file)s” is not a normal workbook: it has %(count)s parts.")
+                    % {"file": name, "count": f"{entries:,}"}
+                )
+            handle.seek(0)
+            return zipfile.ZipFile(handle).infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        return None
+
+
+@contextlib.contextmanager
+def _opened(source: str | Path | BinaryIO) -> Iterator[BinaryIO]:
+    """A path opened for reading, or a file object used as it is and rewound afterwards."""
+    if isinstance(source, (str, Path)):
+        with open(source, "rb") as handle:
+            yield handle
+        return
+    source.seek(0)
+    try:
+        yield source
+    finally:
+        source.seek(0)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:,.0f}"
 
 
 # --- text files -----------------------------------------------------------------------------
@@ -400,6 +497,7 @@ def _build_table(grid: pl.DataFrame, path: Path, encoding: str | None) -> RawTab
     grid = grid.filter(~pl.all_horizontal(pl.exclude(ROW).is_null()))
     if grid.is_empty():
         raise _empty(path)
+    _check_cell_lengths(grid, path)
     header_at = _header_position(grid.head(HEADER_SEARCH_ROWS).drop(ROW))
     header_cells = grid.row(header_at)[1:]
     headers = [(cell or "").strip() for cell in header_cells]
@@ -417,6 +515,30 @@ def _build_table(grid: pl.DataFrame, path: Path, encoding: str | None) -> RawTab
         header_row=int(grid[ROW][header_at]),
         encoding=encoding,
     )
+
+
+def _check_cell_lengths(grid: pl.DataFrame, path: Path) -> None:
+    """No cell longer than KAM_IMPORT_MAX_CELL_CHARS (Excel's own limit by default): a
+    longer one is no order data, and every later step would copy it around."""
+    limit = settings.KAM_IMPORT_MAX_CELL_CHARS
+    columns = [c for c in grid.columns if c != ROW]
+    longest = grid.select(pl.col(columns).str.len_chars().max()).row(0)
+    for position, (column, length) in enumerate(zip(columns, longest, strict=True)):
+        if length is not None and length > limit:
+            row = grid.filter(pl.col(column).str.len_chars() > limit).item(0, ROW)
+            raise ImportFileError(
+                _(
+                    "“%(file)s”: the cell in row %(row)s, column %(column)s has %(length)s "
+                    "characters, more than the limit of %(limit)s. Shorten it and try again."
+                )
+                % {
+                    "file": path.name,
+                    "row": row,
+                    "column": xl_col_to_name(position),  # as Excel names it
+                    "length": f"{length:,}",
+                    "limit": f"{limit:,}",
+                }
+            )
 
 
 def _header_position(top: pl.DataFrame) -> int:

@@ -4,6 +4,7 @@ Bulk paths on purpose: a million lines go in through one `executemany` (SQLite) 
 `COPY` (PostgreSQL) instead of a million ORM objects, which would be ten times slower.
 """
 
+import contextlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -87,6 +88,18 @@ def resolve_accounts(lines: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     that account and gives it the code, so a first import by name and a later one by code
     meet on the same customer.
     """
+    by_code, by_name, created = account_maps(lines, create=True)
+    return attach_accounts(lines, by_code, by_name), created
+
+
+def account_maps(
+    lines: pl.DataFrame, *, create: bool
+) -> tuple[dict[str, int], dict[str, int], list[str]]:
+    """(account id by code, by name, names of the accounts created) for the file's customers.
+
+    Without `create` nothing is written: each account that would be created gets a
+    placeholder id instead (-1, -2, …), so that a plan can be made outside the lock.
+    """
     customers = lines.group_by("customer_code", "customer_name", maintain_order=True).agg(
         pl.col("region").first(), pl.col("industry").first()
     )
@@ -99,7 +112,15 @@ def resolve_accounts(lines: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     by_code = _ids_by_code(with_code.get_column("customer_code").to_list())
     names = set(customers.get_column("customer_name").drop_nulls().to_list())
     by_name, codeless = _ids_by_name(names)
-    created = _create_missing(with_code, without_code, by_code, by_name, codeless)
+    missing = _create_missing if create else _plan_missing
+    created = missing(with_code, without_code, by_code, by_name, codeless)
+    return by_code, by_name, created
+
+
+def attach_accounts(
+    lines: pl.DataFrame, by_code: dict[str, int], by_name: dict[str, int]
+) -> pl.DataFrame:
+    """Each line's account_id: its code's account, or without a code its name's."""
     code_map = pl.DataFrame(
         {"customer_code": list(by_code), "account_id": list(by_code.values())},
         schema={"customer_code": pl.String, "account_id": pl.Int64},
@@ -108,7 +129,7 @@ def resolve_accounts(lines: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
         {"customer_name": list(by_name), "name_account_id": list(by_name.values())},
         schema={"customer_name": pl.String, "name_account_id": pl.Int64},
     )
-    resolved = (
+    return (
         lines.join(code_map, on="customer_code", how="left")
         .join(name_map, on="customer_name", how="left")
         .with_columns(
@@ -119,7 +140,6 @@ def resolve_accounts(lines: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
         )
         .drop("name_account_id")
     )
-    return resolved, created
 
 
 def _ids_by_code(codes: list[str]) -> dict[str, int]:
@@ -164,6 +184,25 @@ def _create_missing(with_code, without_code, by_code, by_name, codeless) -> list
         else:
             by_name[account.name] = account.pk
     return [a.name for a in created]
+
+
+def _plan_missing(with_code, without_code, by_code, by_name, codeless) -> list[str]:
+    """What `_create_missing` would do, with placeholder ids and no write."""
+    planned: list[str] = []
+
+    def placeholder(row: dict) -> int:
+        planned.append(row["customer_name"] or row["customer_code"])
+        return -len(planned)
+
+    for row in with_code.iter_rows(named=True):
+        code, name = row["customer_code"], row["customer_name"]
+        if code in by_code:
+            continue
+        by_code[code] = codeless.pop(name) if name in codeless else placeholder(row)
+    for row in without_code.iter_rows(named=True):
+        if row["customer_name"] not in by_name:
+            by_name[row["customer_name"]] = placeholder(row)
+    return planned
 
 
 def _new_account(row: dict, regions: dict[str, Region]) -> Account:
@@ -352,6 +391,144 @@ def update_lines(changed: pl.DataFrame, *, batch_id: int | None) -> None:
         params.append([row[c] for c in columns] + [row["id"]])
     with connection.cursor() as cursor:
         cursor.executemany(f"UPDATE {LINE_TABLE} SET {assignments} WHERE id = %s", params)
+
+
+# ---------------------------------------------------------------- staging (SQLite)
+#
+# SQLite has one write lock for the whole database. Written in one transaction, a million
+# lines hold it for half a minute, and every other user's write (a sign-in, an edit) waits
+# and fails. So on SQLite the import plans and stages first, holding no lock: it reads the
+# accounts and stored lines, and writes the new lines into a TEMP table (private to its
+# connection, invisible to others, gone with the connection if the process dies). Only
+# then does it take the lock, for one short transaction that creates the accounts and
+# copies the staged lines in with one INSERT … SELECT. All or nothing, as before.
+
+STAGE = "kam_import_stage"
+PLACEHOLDERS = "kam_import_accounts"
+IMPORT_BUSY_TIMEOUT_MS = 120_000
+STAGED = [c for c in INSERTED if c not in ("source", "batch_id", "created_at", "updated_at")]
+
+
+class StalePlan(Exception):
+    """Accounts or lines changed between the plan and the lock: the import recomputes."""
+
+
+@dataclass
+class Plan:
+    """What an import will write, worked out without the lock (see `plan_import`)."""
+
+    lines: pl.DataFrame  # the prepared lines, without accounts
+    by_code: dict[str, int]  # negative ids: accounts still to create
+    by_name: dict[str, int]
+    diff: Diff
+    stamp: str  # the rollup's data stamp: every write of order lines changes it
+
+
+def plan_import(lines: pl.DataFrame, source: str, stamp: str) -> Plan:
+    """Accounts by placeholder and the diff against the stored lines, reading only."""
+    by_code, by_name, _created = account_maps(lines, create=False)
+    diff = diff_lines(attach_accounts(lines, by_code, by_name), source)
+    return Plan(lines, by_code, by_name, diff, stamp)
+
+
+@contextlib.contextmanager
+def staged(plan: Plan, progress: Callable[[int], None] | None = None):
+    """The plan's new lines in a TEMP table for the time of the block, written in short
+    transactions of the temp database only (the main database stays unlocked)."""
+    frame = with_derived(plan.diff.new).with_columns(
+        pl.col("product_code").fill_null(""), pl.col("product_name").fill_null("")
+    )
+    # In natural-key order the unique index of the lines grows at its end when they are
+    # copied in, instead of splitting pages all over it (sorted here, outside the lock).
+    frame = frame.sort("order_no", "line_no")
+    connection.ensure_connection()
+    raw = connection.connection
+    raw.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    # A page's request gives up on the lock after KAM_SQLITE_TIMEOUT; an import runs in the
+    # background and waits longer for another writer (another import's final transaction).
+    raw.execute(f"PRAGMA busy_timeout = {IMPORT_BUSY_TIMEOUT_MS}")
+    own_transactions = not connection.in_atomic_block  # inside a test's, use that one
+    raw.execute(f"DROP TABLE IF EXISTS temp.{STAGE}")
+    raw.execute(f"CREATE TEMP TABLE {STAGE} ({', '.join(STAGED)})")
+    sql = f"INSERT INTO temp.{STAGE} VALUES ({', '.join(['?'] * len(STAGED))})"
+    try:
+        for start in range(0, frame.height, CHUNK):
+            chunk = frame.slice(start, CHUNK)
+            rows = zip(*(_python_values(chunk.get_column(c)) for c in STAGED), strict=True)
+            if own_transactions:
+                raw.execute("BEGIN DEFERRED")  # writes to temp only: no main-database lock
+            raw.executemany(sql, rows)
+            if own_transactions:
+                raw.execute("COMMIT")
+            if progress:
+                progress(chunk.height)
+        yield
+    finally:
+        with contextlib.suppress(Exception):  # the connection may be what failed
+            if own_transactions and raw.in_transaction:  # staging itself failed
+                raw.rollback()
+            raw.execute(f"DROP TABLE IF EXISTS temp.{STAGE}")
+            raw.execute(f"DROP TABLE IF EXISTS temp.{PLACEHOLDERS}")
+            waits = connection.settings_dict["OPTIONS"].get("timeout", 5)  # the connection's own
+            raw.execute(f"PRAGMA busy_timeout = {int(float(waits) * 1000)}")
+
+
+def apply_plan(plan: Plan, *, source: str, batch_id: int, stamp: str) -> tuple[Diff, list[str]]:
+    """Inside the import's transaction: create the accounts, check the plan still holds,
+    and copy the staged lines in. Returns the diff with real account ids, and the names of
+    the accounts created. Raises StalePlan when something the plan read has changed."""
+    by_code, by_name, created = account_maps(plan.lines, create=True)
+    real = _placeholder_ids(plan, by_code, by_name)
+    if real is None or stamp != plan.stamp:
+        raise StalePlan
+    diff = Diff(
+        new=_remapped(plan.diff.new, real),
+        changed=_remapped(plan.diff.changed, real),
+        unchanged=plan.diff.unchanged,
+        vacated=plan.diff.vacated,
+    )
+    _insert_staged(source, batch_id, real)
+    return diff, created
+
+
+def _placeholder_ids(plan: Plan, by_code: dict, by_name: dict) -> dict[int, int] | None:
+    """Placeholder → account created; None when an account the plan found is another now."""
+    real: dict[int, int] = {}
+    for planned, found in ((plan.by_code, by_code), (plan.by_name, by_name)):
+        for key, planned_id in planned.items():
+            found_id = found.get(key)
+            if planned_id < 0 and found_id is not None:
+                real[planned_id] = found_id
+            elif planned_id != found_id:
+                return None
+    return real
+
+
+def _remapped(frame: pl.DataFrame, real: dict[int, int]) -> pl.DataFrame:
+    if not real or frame.is_empty():
+        return frame
+    return frame.with_columns(pl.col("account_id").replace(real))
+
+
+def _insert_staged(source: str, batch_id: int, real: dict[int, int]) -> None:
+    """One INSERT … SELECT from the stage; placeholders replaced first (UPDATE … FROM)."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        if real:
+            cursor.execute(
+                f"CREATE TEMP TABLE {PLACEHOLDERS} (placeholder INTEGER PRIMARY KEY, account_id)"
+            )
+            cursor.executemany(f"INSERT INTO temp.{PLACEHOLDERS} VALUES (%s, %s)", real.items())
+            cursor.execute(
+                f"UPDATE temp.{STAGE} SET account_id = p.account_id FROM temp.{PLACEHOLDERS} p "
+                f"WHERE {STAGE}.account_id = p.placeholder"
+            )
+        columns = ", ".join(STAGED)
+        cursor.execute(
+            f"INSERT INTO {LINE_TABLE} (source, batch_id, created_at, updated_at, {columns}) "
+            f"SELECT %s, %s, %s, %s, {columns} FROM temp.{STAGE}",
+            [source, batch_id, now, now],
+        )
 
 
 # ---------------------------------------------------------------- rollup
