@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "csp",
+    "ninja",
     "kam.core",
     "kam.users",
     "kam.accounts",
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "kam.web",
     "kam.value",
     "kam.demo",
+    "kam.api",
 ]
 
 MIDDLEWARE = [

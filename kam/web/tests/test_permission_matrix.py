@@ -117,7 +117,9 @@ def route_names() -> set[str]:
                 yield path, (namespace + pattern.name) if pattern.name else path
 
     return {
-        name for path, name in walk(get_resolver().url_patterns) if not path.startswith("admin/")
+        name
+        for path, name in walk(get_resolver().url_patterns)
+        if not path.startswith(("admin/", "api/"))  # the API has its own table (API below)
     }
 
 
@@ -540,3 +542,92 @@ def test_the_admin_index_lists_only_what_the_user_may_open(client, world, userna
     for label, (list_rule, *_rest) in ADMIN.items():
         url = reverse(f"admin:{label.replace('.', '_')}_changelist")
         assert (f'href="{url}"' in page) == bool(_may(list_rule, username, None)), label
+
+
+# ---------------------------------------------------------------- the API
+
+# (method, path as the OpenAPI description names it) → who may use it; `kwargs` fills the
+# path's other parameters and `body` is a write's JSON, each a function of the world. Every
+# operation of the served description needs an entry (test_every_api_operation_has_an_entry).
+API_WRITE = frozenset({200, 201, 204, 400, 409})  # done, or refused by the service's rules
+
+
+@dataclass(frozen=True)
+class ApiRoute(Route):
+    body: object = None  # world → the JSON body of a write
+
+
+API = {
+    ("get", "/api/v1/openapi.json"): ApiRoute(PUBLIC),
+    ("get", "/api/v1/docs"): ApiRoute(PUBLIC),
+    ("get", "/api/v1/accounts/"): ApiRoute(SIGNED_IN),
+    ("get", "/api/v1/accounts/{account_id}/"): ApiRoute(ACCOUNT, action=Action.VIEW),
+    ("get", "/api/v1/deletions/"): ApiRoute(SIGNED_IN),
+}
+
+
+def api_operations() -> set[tuple[str, str]]:
+    """Every operation the API serves, from its own description, and the two pages."""
+    from kam.api.main import api
+
+    schema = api.get_openapi_schema()
+    operations = {(m, path) for path, item in schema["paths"].items() for m in item}
+    return operations | {("get", "/api/v1/openapi.json"), ("get", "/api/v1/docs")}
+
+
+def test_every_api_operation_has_an_entry():
+    assert api_operations() == set(API), "an API operation without an entry in API (or stale)"
+
+
+def _api_url(path: str, route: ApiRoute, world, pk=None) -> str:
+    values = {name: value(world) for name, value in route.kwargs}
+    if pk is not None:
+        values["account_id"] = pk
+    return path.format(**values)
+
+
+def _api_expect(response, allowed: bool | None, route: ApiRoute, username: str, url: str):
+    status = response.status_code
+    if username == "anonymous" and route.rule != PUBLIC:
+        assert status == 401, (url, status)
+    elif allowed is None:
+        assert status == 404, (url, username, status)
+    elif allowed:
+        assert status in route.ok, (url, username, status, response.content[:300])
+    else:
+        assert status == 403, (url, username, status)
+    if status >= 400:
+        assert set(response.json()) >= {"detail", "errors"}, url
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_api_operations_with_each_members_token(world, username):
+    """The API with a token of each member of the cast (anonymous: no token)."""
+    from django.test import Client
+
+    from kam.users.services import create_api_token
+
+    headers = {}
+    if username != "anonymous":
+        _row, token = create_api_token(getattr(world, username), "matrix")
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    client = Client(**headers)
+    for (method, path), route in API.items():
+        targets = [(n, getattr(world, n).pk) for n in ACCOUNTS] if route.rule == ACCOUNT else []
+        for account, pk in targets or [(None, None)]:
+            url = _api_url(path, route, world, pk)
+            before = _state()
+            body = route.body(world) if route.body else None
+            if body is None:
+                response = getattr(client, method)(url)
+            else:
+                response = getattr(client, method)(url, body, content_type="application/json")
+            if username == "anonymous":
+                allowed = route.rule == PUBLIC
+            else:
+                allowed = route.allowed(username, account)
+            _api_expect(response, allowed, route, username, url)
+            if not allowed:
+                assert _state() == before, (url, username, "a refused request changed data")
+            if allowed is None and account is not None:
+                assert getattr(world, account).name not in _text(response), url
