@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
@@ -23,6 +23,10 @@ from ninja.errors import HttpError
 from ninja.pagination import PaginationBase
 
 from .concurrency import Seen, Watched, read_token, seen_token
+
+MAX_ID = 2**63 - 1  # the largest id a database column holds (SQLite and PostgreSQL bigint)
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+"""An id in a path, a filter or a body: a larger number is a 400/422, never a database error."""
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50

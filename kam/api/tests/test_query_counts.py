@@ -43,6 +43,14 @@ class List:
 LISTS = [
     List("/api/v1/accounts/"),
     List("/api/v1/accounts/", "filtered", "q=公司&status=active&ordering=-updated_at&limit=2"),
+    List(
+        "/api/v1/accounts/{account_id}/team/",
+        args=lambda cast: {"account_id": cast.east_account.pk},
+    ),
+    List(
+        "/api/v1/accounts/{account_id}/stages/",
+        args=lambda cast: {"account_id": cast.east_account.pk},
+    ),
     List("/api/v1/deletions/"),
 ]
 
@@ -57,6 +65,10 @@ def more_rows(cast, n: int = 12) -> None:
         Contact.objects.create(account=account, name=f"联系人{i}")
         if i % 3 == 0:
             account_services.delete_account(account, by=cast.boss)
+    for user in (cast.director, cast.east_manager, cast.finance_user):  # the team list
+        account_services.add_to_team(cast.east_account, user, TeamRole.OTHER, by=cast.boss)
+    for stage in ["trial", "qualified"] * 3:  # the stage moves' list
+        account_services.change_sales_stage(cast.east_account, stage, by=cast.boss, reason="t")
 
 
 def measure_all(cast, clients) -> None:

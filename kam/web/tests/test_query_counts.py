@@ -91,6 +91,7 @@ PAGES = [
     Page("password_change", users=BOSS),
     Page("password_change_done", users=BOSS),
     Page("two_factor", users=BOSS),
+    Page("api_tokens", users=BOSS),
     Page("two_factor_login", users=("anonymous",), status=302),
     Page("value:dashboard"),
     Page("value:whatif", users=BOSS),
