@@ -51,6 +51,7 @@ LISTS = [
         "/api/v1/accounts/{account_id}/stages/",
         args=lambda cast: {"account_id": cast.east_account.pk},
     ),
+    List("/api/v1/contacts/"),
     List("/api/v1/deletions/"),
 ]
 

@@ -89,3 +89,21 @@ def test_creating_needs_a_manager_and_huge_ids_are_refused_not_crashing(cast, ap
     assert api_as("east_manager").post(ACCOUNTS, south, "application/json").status_code == 400
     assert api_as("boss").get(f"{ACCOUNTS}{2**70}/").status_code == 400
     assert api_as("boss").get(ACCOUNTS, {"region": 2**70}).status_code == 400
+
+
+def test_contacts_follow_their_account(cast, api_as):
+    owner, outsider = api_as("owner_kam"), api_as("outsider_kam")
+    body = {"account": cast.east_account.pk, "name": "王经理", "title": "采购"}
+    created = owner.post("/api/v1/contacts/", body, "application/json")
+    assert created.status_code == 201
+    url = f"/api/v1/contacts/{created.json()['id']}/"
+    assert outsider.get(url).status_code == 404
+    assert outsider.post("/api/v1/contacts/", body, "application/json").status_code == 404
+    listed = owner.get("/api/v1/contacts/", {"account": cast.east_account.pk}).json()
+    assert [c["name"] for c in listed["results"]] == ["王经理"]
+    patched = owner.patch(url, {"phone": "021-1234"}, content_type="application/json")
+    assert patched.json()["phone"] == "021-1234"
+    assert owner.delete(url).status_code == 204
+    assert owner.get(url).status_code == 404
+    feed = owner.get("/api/v1/deletions/", {"kind": "contact"}).json()["results"]
+    assert [r["id"] for r in feed] == [created.json()["id"]]

@@ -557,12 +557,15 @@ API_WRITE = frozenset({200, 201, 204, 400, 409})  # done, or refused by the serv
 class ApiRoute(Route):
     body: object = None  # world → the JSON body of a write
     users: frozenset | None = None  # for a company-wide rule without an Action: who may
+    on: str | None = None  # the account a write's body names (POST /contacts/)
 
     def allowed(self, username: str, account: str | None) -> bool | None:
         """As for pages; and a deleted account is found by whoever may restore it, for the
         operations that need MANAGE (delete, restore)."""
         if self.users is not None:
             return username in self.users
+        if self.on is not None:  # the object named in the body: `on`'s account
+            return super().allowed(username, self.on)
         if account == "deleted_account" and self.action == Action.MANAGE:
             return True if Action.MANAGE in EXPECTED[username].get(account, set()) else None
         return super().allowed(username, account)
@@ -573,6 +576,11 @@ MANAGERS = frozenset(  # who manages some account: they create accounts (as in t
     for user, accounts in EXPECTED.items()
     if any(Action.MANAGE in a for a in accounts.values())
 )
+
+
+def _contact_of(world, pk) -> int:
+    """The world's contact on account `pk` (see `world`)."""
+    return Contact.objects.get(account_id=pk).pk
 
 
 def _helper_membership(world, pk) -> int:
@@ -614,6 +622,29 @@ API = {
         ACCOUNT, "delete", Action.MANAGE_TEAM, API_WRITE, (("member_id", _helper_membership),)
     ),
     ("get", "/api/v1/deletions/"): ApiRoute(SIGNED_IN),
+    ("get", "/api/v1/contacts/"): ApiRoute(SIGNED_IN),
+    ("post", "/api/v1/contacts/"): ApiRoute(
+        ACCOUNT,
+        "post",
+        Action.EDIT,
+        API_WRITE,
+        body=lambda w: {"account": w.east_account.pk, "name": "矩阵联系人"},
+        on="east_account",
+    ),
+    ("get", "/api/v1/contacts/{contact_id}/"): ApiRoute(
+        ACCOUNT, action=Action.VIEW, kwargs=(("contact_id", _contact_of),)
+    ),
+    ("patch", "/api/v1/contacts/{contact_id}/"): ApiRoute(
+        ACCOUNT,
+        "patch",
+        Action.EDIT,
+        API_WRITE,
+        (("contact_id", _contact_of),),
+        body=lambda w: {"title": "矩阵"},
+    ),
+    ("delete", "/api/v1/contacts/{contact_id}/"): ApiRoute(
+        ACCOUNT, "delete", Action.EDIT, API_WRITE, (("contact_id", _contact_of),)
+    ),
 }
 
 
