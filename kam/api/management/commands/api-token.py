@@ -36,7 +36,12 @@ class Command(KamCommand):
     help = gettext_lazy("Personal API tokens: create (printed once), list, revoke.")
 
     def add_arguments(self, parser):
-        actions = parser.add_subparsers(dest="action", required=True, title=_("actions"))
+        actions = parser.add_subparsers(
+            dest="action",
+            required=True,
+            title=_("actions"),
+            help=_("kam api-token ACTION --help explains an action's options"),
+        )
         create = actions.add_parser("create", help=_("create a token and print it once"))
         create.add_argument("--user", required=True, help=_("whose token it is"))
         create.add_argument("--name", default="CLI", help=_("what the token is for"))
