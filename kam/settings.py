@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "ninja",
     "kam.core",
     "kam.users",
     "kam.accounts",
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "kam.web",
     "kam.value",
     "kam.demo",
+    "kam.api",
 ]
 
 MIDDLEWARE = [

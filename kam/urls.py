@@ -9,6 +9,7 @@ handler500 = "kam.web.views.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("kam.api.urls")),
     path("accounts/", include("kam.users.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("customers/", include("kam.accounts.urls")),

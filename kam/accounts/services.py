@@ -69,14 +69,23 @@ def change_owner(
     return account
 
 
+def master_watches(account: Account) -> list[Watched]:
+    """Every master field as the stale-edit check compares it: the API's ETag covers them."""
+    return [model_watch(account, name) for name in MASTER_FIELDS]
+
+
 @transaction.atomic
-def update_account(account: Account, *, by=None, reason: str = "", **fields) -> Account:
+def update_account(
+    account: Account, *, by=None, reason: str = "", seen: Seen | None = None, **fields
+) -> Account:
     """Change an account's master data (MASTER_FIELDS); owner, region, status and group
-    changes are recorded in history, read from the row as it is under a lock."""
+    changes are recorded in history, read from the row as it is under a lock. `seen` (the
+    API's If-Match) is refused when a changed field moved on since the client read it."""
     unknown = set(fields) - set(MASTER_FIELDS)
     if unknown:
         raise ValueError(f"not master data of an account: {sorted(unknown)}")
     current = Account.objects.select_for_update().get(pk=account.pk)
+    refuse_if_stale(current, seen, master_watches(current))
     owner = fields.pop("owner", current.owner)
     for name, value in fields.items():
         if name in TRACKED_FIELDS:

@@ -34,3 +34,12 @@ class TurnOffForm(forms.Form):
         if not cleaned.get("code") and not cleaned.get("password"):
             raise forms.ValidationError(_("Enter a current code or your password."))
         return cleaned
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal API token: what it is for, and optionally when it stops working."""
+
+    name = forms.CharField(label=_("What it is for"), max_length=100)
+    days = forms.IntegerField(
+        label=_("Expires after (days, empty: never)"), required=False, min_value=1, max_value=3650
+    )

@@ -1,4 +1,5 @@
-"""Two-factor sign-in (TOTP through django-otp): turning it on and off for a user.
+"""Two-factor sign-in (TOTP through django-otp): turning it on and off for a user; and
+personal API tokens.
 
 A user has at most one authenticator. Turning it on first creates an unconfirmed device
 (its secret is what the QR code shows); only a right code from the app confirms it, so a
@@ -7,9 +8,16 @@ half-finished set-up never asks for codes at sign-in.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import timedelta
+
 import qrcode
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .models import ApiToken
 
 DEVICE_NAME = "authenticator"
 
@@ -60,3 +68,51 @@ def qr_svg_path(text: str) -> tuple[int, str]:
         f"M{x} {y}h1v1h-1z" for y, row in enumerate(matrix) for x, dark in enumerate(row) if dark
     )
     return len(matrix), path
+
+
+# ---------------------------------------------------------------- personal API tokens
+
+TOKEN_PREFIX = "kam_"
+PREFIX_LENGTH = 12  # "kam_" and 8 characters of the secret: enough to tell tokens apart
+LAST_USED_EVERY = timedelta(minutes=1)  # at most one write a minute per token
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def create_api_token(user, name: str, *, expires_at=None) -> tuple[ApiToken, str]:
+    """A new token for `user`: the row (hash only) and the token itself, which the caller
+    shows once; kam cannot show it again."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken.objects.create(
+        user=user,
+        name=name.strip() or "API",
+        prefix=token[:PREFIX_LENGTH],
+        key_hash=_hash(token),
+        expires_at=expires_at,
+    )
+    return row, token
+
+
+def revoke_api_token(token: ApiToken) -> ApiToken:
+    """From now on requests with it get 401; the row stays, so the list shows when."""
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at", "updated_at"])
+    return token
+
+
+def user_for_token(token: str):
+    """The active user a token belongs to, or None (unknown, revoked, expired, or the user
+    deactivated). Notes when it was last used, at most once a minute."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    row = ApiToken.objects.select_related("user").filter(key_hash=_hash(token)).first()
+    now = timezone.now()
+    if row is None or not row.usable(now) or not row.user.is_active:
+        return None
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_EVERY:
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    return row.user

@@ -15,5 +15,6 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("api-tokens/", views.ApiTokensView.as_view(), name="api_tokens"),
     path("two-factor/", views.TwoFactorView.as_view(), name="two_factor"),
 ]

@@ -4,6 +4,7 @@ authenticator app; and the page where users turn two-factor sign-in on and off."
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +24,7 @@ from django.views.generic import FormView
 from django_otp import login as otp_login
 
 from kam.users import services
-from kam.users.forms import CodeForm, TurnOffForm
+from kam.users.forms import ApiTokenForm, CodeForm, TurnOffForm
 from kam.users.models import User
 
 # The password was right, the code is still to come: who, with which backend, since when.
@@ -168,4 +170,46 @@ class TwoFactorView(LoginRequiredMixin, View):
             pending = services.pending_device(user)
             context["qr_size"], context["qr_path"] = services.qr_svg_path(pending.config_url)
             context["secret"] = services.secret_for_typing(pending)
+        return render(self.request, self.template_name, context)
+
+
+class ApiTokensView(LoginRequiredMixin, View):
+    """The user's own API tokens: create one (shown once, on the answer to the POST, never
+    again), see when each was last used, revoke one."""
+
+    template_name = "users/api_tokens.html"
+
+    def get(self, request):
+        return self._render(ApiTokenForm())
+
+    def post(self, request):
+        if "revoke" in request.POST:
+            return self._revoke(request)
+        form = ApiTokenForm(request.POST)
+        if not form.is_valid():
+            return self._render(form)
+        days = form.cleaned_data["days"]
+        expires = timezone.now() + timedelta(days=days) if days else None
+        row, token = services.create_api_token(
+            request.user, form.cleaned_data["name"], expires_at=expires
+        )
+        return self._render(ApiTokenForm(), new=(row, token))
+
+    def _revoke(self, request):
+        """Only the user's own tokens: another's id is 404, as if it did not exist."""
+        pk = request.POST["revoke"]
+        row = request.user.api_tokens.filter(pk=pk).first() if pk.isdigit() else None
+        if row is None:
+            raise Http404
+        services.revoke_api_token(row)
+        messages.success(request, _("The token %(prefix)s… is revoked.") % {"prefix": row.prefix})
+        return redirect("api_tokens")
+
+    def _render(self, form, new=None):
+        context = {
+            "form": form,
+            "tokens": self.request.user.api_tokens.all(),
+            "new": new,
+            "now": timezone.now(),
+        }
         return render(self.request, self.template_name, context)

@@ -77,6 +77,7 @@ ROUTES = {
     "login": Route(PUBLIC),
     "two_factor_login": Route(PUBLIC, ok=frozenset({302})),  # without a password first
     "two_factor": Route(SIGNED_IN),
+    "api_tokens": Route(SIGNED_IN),  # only one's own tokens
     "set_language": Route(PUBLIC, "post", ok=frozenset({302})),
     "favicon.ico": Route(PUBLIC, ok=frozenset({301})),
     "home": Route(SIGNED_IN, ok=frozenset({302})),
@@ -117,7 +118,9 @@ def route_names() -> set[str]:
                 yield path, (namespace + pattern.name) if pattern.name else path
 
     return {
-        name for path, name in walk(get_resolver().url_patterns) if not path.startswith("admin/")
+        name
+        for path, name in walk(get_resolver().url_patterns)
+        if not path.startswith(("admin/", "api/"))  # the API has its own table (API below)
     }
 
 
@@ -551,3 +554,181 @@ def test_the_admin_index_lists_only_what_the_user_may_open(client, world, userna
     for label, (list_rule, *_rest) in ADMIN.items():
         url = reverse(f"admin:{label.replace('.', '_')}_changelist")
         assert (f'href="{url}"' in page) == bool(_may(list_rule, username, None)), label
+
+
+# ---------------------------------------------------------------- the API
+
+# (method, path as the OpenAPI description names it) → who may use it; `kwargs` fills the
+# path's other parameters and `body` is a write's JSON, each a function of the world. Every
+# operation of the served description needs an entry (test_every_api_operation_has_an_entry).
+API_WRITE = frozenset({200, 201, 204, 400, 409})  # done, or refused by the service's rules
+
+
+@dataclass(frozen=True)
+class ApiRoute(Route):
+    body: object = None  # world → the JSON body of a write
+    users: frozenset | None = None  # for a company-wide rule without an Action: who may
+    on: str | None = None  # the account a write's body names (POST /contacts/)
+
+    def allowed(self, username: str, account: str | None) -> bool | None:
+        """As for pages; and a deleted account is found by whoever may restore it, for the
+        operations that need MANAGE (delete, restore)."""
+        if self.users is not None:
+            return username in self.users
+        if self.on is not None:  # the object named in the body: `on`'s account
+            return super().allowed(username, self.on)
+        if account == "deleted_account" and self.action == Action.MANAGE:
+            return True if Action.MANAGE in EXPECTED[username].get(account, set()) else None
+        return super().allowed(username, account)
+
+
+MANAGERS = frozenset(  # who manages some account: they create accounts (as in the admin)
+    user
+    for user, accounts in EXPECTED.items()
+    if any(Action.MANAGE in a for a in accounts.values())
+)
+
+
+def _contact_of(world, pk) -> int:
+    """The world's contact on account `pk` (see `world`)."""
+    return Contact.objects.get(account_id=pk).pk
+
+
+def _helper_membership(world, pk) -> int:
+    """The id of the helper's team row on account `pk` (see test_api_operations…)."""
+    return AccountTeamMember.objects.get(account_id=pk, user__username="api_helper").pk
+
+
+STAGE_MOVE = {"track": "sales", "stage": "qualified", "reason": "matrix"}
+API = {
+    ("get", "/api/v1/openapi.json"): ApiRoute(PUBLIC),
+    ("get", "/api/v1/docs"): ApiRoute(PUBLIC),
+    ("get", "/api/v1/accounts/"): ApiRoute(SIGNED_IN),
+    ("post", "/api/v1/accounts/"): ApiRoute(
+        COMPANY_WIDE, "post", ok=API_WRITE, body=lambda w: {"name": "矩阵新客户"}, users=MANAGERS
+    ),
+    ("get", "/api/v1/accounts/{account_id}/"): ApiRoute(ACCOUNT, action=Action.VIEW),
+    ("patch", "/api/v1/accounts/{account_id}/"): ApiRoute(
+        ACCOUNT, "patch", Action.MANAGE, API_WRITE, body=lambda w: {"industry": "矩阵"}
+    ),
+    ("delete", "/api/v1/accounts/{account_id}/"): ApiRoute(
+        ACCOUNT, "delete", Action.MANAGE, API_WRITE
+    ),
+    ("post", "/api/v1/accounts/{account_id}/restore/"): ApiRoute(
+        ACCOUNT, "post", Action.MANAGE, API_WRITE, body=lambda w: {}
+    ),
+    ("get", "/api/v1/accounts/{account_id}/stages/"): ApiRoute(ACCOUNT, action=Action.VIEW),
+    ("post", "/api/v1/accounts/{account_id}/stages/"): ApiRoute(
+        ACCOUNT, "post", Action.EDIT, API_WRITE, body=lambda w: STAGE_MOVE
+    ),
+    ("get", "/api/v1/accounts/{account_id}/team/"): ApiRoute(ACCOUNT, action=Action.VIEW),
+    ("post", "/api/v1/accounts/{account_id}/team/"): ApiRoute(
+        ACCOUNT,
+        "post",
+        Action.MANAGE_TEAM,
+        API_WRITE,
+        body=lambda w: {"user": w.finance_user.pk, "role": "finance"},
+    ),
+    ("delete", "/api/v1/accounts/{account_id}/team/{member_id}/"): ApiRoute(
+        ACCOUNT, "delete", Action.MANAGE_TEAM, API_WRITE, (("member_id", _helper_membership),)
+    ),
+    ("get", "/api/v1/deletions/"): ApiRoute(SIGNED_IN),
+    ("get", "/api/v1/contacts/"): ApiRoute(SIGNED_IN),
+    ("post", "/api/v1/contacts/"): ApiRoute(
+        ACCOUNT,
+        "post",
+        Action.EDIT,
+        API_WRITE,
+        body=lambda w: {"account": w.east_account.pk, "name": "矩阵联系人"},
+        on="east_account",
+    ),
+    ("get", "/api/v1/contacts/{contact_id}/"): ApiRoute(
+        ACCOUNT, action=Action.VIEW, kwargs=(("contact_id", _contact_of),)
+    ),
+    ("patch", "/api/v1/contacts/{contact_id}/"): ApiRoute(
+        ACCOUNT,
+        "patch",
+        Action.EDIT,
+        API_WRITE,
+        (("contact_id", _contact_of),),
+        body=lambda w: {"title": "矩阵"},
+    ),
+    ("delete", "/api/v1/contacts/{contact_id}/"): ApiRoute(
+        ACCOUNT, "delete", Action.EDIT, API_WRITE, (("contact_id", _contact_of),)
+    ),
+}
+
+
+def api_operations() -> set[tuple[str, str]]:
+    """Every operation the API serves, from its own description, and the two pages."""
+    from kam.api.main import api
+
+    schema = api.get_openapi_schema()
+    operations = {(m, path) for path, item in schema["paths"].items() for m in item}
+    return operations | {("get", "/api/v1/openapi.json"), ("get", "/api/v1/docs")}
+
+
+def test_every_api_operation_has_an_entry():
+    assert api_operations() == set(API), "an API operation without an entry in API (or stale)"
+
+
+def _api_url(path: str, route: ApiRoute, world, pk=None) -> str:
+    values = {name: value(world, pk) for name, value in route.kwargs}
+    if pk is not None:
+        values["account_id"] = pk
+    return path.format(**values)
+
+
+def _api_expect(response, allowed: bool | None, route: ApiRoute, username: str, url: str):
+    status = response.status_code
+    if username == "anonymous" and route.rule != PUBLIC:
+        assert status == 401, (url, status)
+    elif allowed is None:
+        assert status == 404, (url, username, status)
+    elif allowed:
+        assert status in route.ok, (url, username, status, response.content[:300])
+    else:
+        assert status == 403, (url, username, status)
+    if status >= 400:
+        assert set(response.json()) >= {"detail", "errors"}, url
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_api_operations_with_each_members_token(world, username):
+    """The API with a token of each member of the cast (anonymous: no token)."""
+    from django.db import transaction
+    from django.test import Client
+
+    from kam.accounts.services import add_team_member
+    from kam.users.models import User
+    from kam.users.services import create_api_token
+
+    helper = User.objects.create_user("api_helper", role="specialist")  # removable everywhere
+    for name in ACCOUNTS:
+        add_team_member(getattr(world, name), helper, "other")
+    headers = {}
+    if username != "anonymous":
+        _row, token = create_api_token(getattr(world, username), "matrix")
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    client = Client(**headers)
+    for (method, path), route in API.items():
+        targets = [(n, getattr(world, n).pk) for n in ACCOUNTS] if route.rule == ACCOUNT else []
+        for account, pk in targets or [(None, None)]:
+            url = _api_url(path, route, world, pk)
+            body = route.body(world) if route.body else None
+            if username == "anonymous":
+                allowed = route.rule == PUBLIC
+            else:
+                allowed = route.allowed(username, account)
+            with transaction.atomic():  # each try starts from the same world
+                before = _state()
+                if body is None:
+                    response = getattr(client, method)(url)
+                else:
+                    response = getattr(client, method)(url, body, content_type="application/json")
+                _api_expect(response, allowed, route, username, url)
+                if not allowed:
+                    assert _state() == before, (url, username, "a refused request changed data")
+                transaction.set_rollback(True)
+            if allowed is None and account is not None:
+                assert getattr(world, account).name not in _text(response), url

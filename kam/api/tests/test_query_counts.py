@@ -1,0 +1,107 @@
+"""Every API list's exact query count (kam/query_counts.json, keys "api …"), the same with
+the cast and with many more rows: a list never costs a query per row.
+
+Refresh after a deliberate change with ``UPDATE_QUERY_COUNTS=1`` on SQLite and on
+PostgreSQL (see kam.core.testing). A new list operation in the description fails
+`test_every_api_list_is_pinned` until it is added to LISTS."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from kam.accounts import services as account_services
+from kam.accounts.choices import TeamRole
+from kam.core import testing
+from kam.people.models import Contact
+
+from .conftest import TokenClient
+
+pytestmark = pytest.mark.django_db
+
+USERS = ("boss", "owner_kam")  # every account, and the rows of a KAM's own
+
+
+@dataclass(frozen=True)
+class List:
+    path: str  # as the description names it
+    variant: str = ""
+    query: str = ""
+    args: Callable = lambda cast: {}
+
+    def url(self, cast) -> str:
+        url = self.path.format(**self.args(cast))
+        return f"{url}?{self.query}" if self.query else url
+
+    def key(self, user: str) -> str:
+        name = f"{self.path} ({self.variant})" if self.variant else self.path
+        return f"api GET {name} | {user}"
+
+
+LISTS = [
+    List("/api/v1/accounts/"),
+    List("/api/v1/accounts/", "filtered", "q=公司&status=active&ordering=-updated_at&limit=2"),
+    List(
+        "/api/v1/accounts/{account_id}/team/",
+        args=lambda cast: {"account_id": cast.east_account.pk},
+    ),
+    List(
+        "/api/v1/accounts/{account_id}/stages/",
+        args=lambda cast: {"account_id": cast.east_account.pk},
+    ),
+    List("/api/v1/contacts/"),
+    List("/api/v1/deletions/"),
+]
+
+
+def more_rows(cast, n: int = 12) -> None:
+    """Accounts, team members and contacts enough to show a query per row."""
+    for i in range(n):
+        account = account_services.create_account(
+            name=f"测试公司{i}", code=f"T-{i:03}", region=cast.east, owner=cast.owner_kam
+        )
+        account_services.add_team_member(account, cast.team_specialist, TeamRole.SERVICE_LEAD)
+        Contact.objects.create(account=account, name=f"联系人{i}")
+        if i % 3 == 0:
+            account_services.delete_account(account, by=cast.boss)
+    for user in (cast.director, cast.east_manager, cast.finance_user):  # the team list
+        account_services.add_to_team(cast.east_account, user, TeamRole.OTHER, by=cast.boss)
+    for stage in ["trial", "qualified"] * 3:  # the stage moves' list
+        account_services.change_sales_stage(cast.east_account, stage, by=cast.boss, reason="t")
+
+
+def measure_all(cast, clients) -> None:
+    for item in LISTS:
+        for user in USERS:
+            with CaptureQueriesContext(connection) as captured:
+                response = clients[user].get(item.url(cast))
+            assert response.status_code == 200, (item.key(user), response.content[:300])
+            testing.check(item.key(user), captured.captured_queries)
+
+
+def test_every_api_list_costs_its_pinned_queries_whatever_the_rows(cast, token_of):
+    clients = {user: TokenClient(token_of(user)) for user in USERS}
+    for client in clients.values():
+        client.get("/api/v1/accounts/")  # the token's first use is noted: not a list's cost
+    measure_all(cast, clients)
+    more_rows(cast)
+    measure_all(cast, clients)  # the same keys: a different count fails (kam.core.testing)
+
+
+def test_every_api_list_is_pinned():
+    from kam.api.main import api
+
+    paths = api.get_openapi_schema()["paths"]
+    lists = {
+        path
+        for path, item in paths.items()
+        if "get" in item and "limit" in {p["name"] for p in item["get"].get("parameters", [])}
+    }
+    assert lists == {item.path for item in LISTS}
+
+
+def test_no_baseline_is_left_for_a_list_that_is_gone():
+    wanted = {item.key(user) for item in LISTS for user in USERS}
+    assert testing.stale_keys("api ", wanted) == []
