@@ -211,12 +211,13 @@ def sweep_dead_imports(**kwargs) -> int:
     dead = ImportJob.objects.filter(lock=True).filter(  # one query: every page asks
         Q(state=ImportJobState.RUNNING, heartbeat_at__lt=silent)
         | Q(state=ImportJobState.QUEUED, heartbeat_at__lt=unstarted)
+        | Q(state=ImportJobState.RUNNING, runner__startswith=f"{HOST}:")
     )
     failed = 0
     for job in dead:
         if job.state == ImportJobState.QUEUED:
             failed += _fail_dead(job, unstarted_reason())
-        elif not _alive_here(job):
+        elif _gone_here(job) if job.heartbeat_at >= silent else not _alive_here(job):
             failed += _fail_dead(job, interrupted_reason())
     return failed
 
@@ -253,6 +254,21 @@ def _alive_here(job: ImportJob) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _gone_here(job: ImportJob) -> bool:
+    """A run of this machine whose process is gone (a killed CLI import): dead now, without
+    waiting for its heartbeat to fall silent, so the next import is accepted at once."""
+    host, _sep, pid = job.runner.rpartition(":")
+    if host != HOST or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _fail_dead(job: ImportJob, reason: str) -> int:

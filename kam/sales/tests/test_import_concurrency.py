@@ -225,8 +225,8 @@ def test_two_imports_at_once_never_crash_and_write_each_line_once(cast, export, 
     first = start_import(export, tmp_path / "var")
     second = start_import(export, tmp_path / "var")
     log = tmp_path / "import.log"
-    assert first.wait(timeout=600) == 0, log.read_text()
-    assert second.wait(timeout=600) in (0, 75), log.read_text()
+    codes = sorted([first.wait(timeout=600), second.wait(timeout=600)])
+    assert codes in ([0, 0], [0, 75]), log.read_text()  # whichever started first
     assert OrderLine.objects.filter(source="big").count() == 300_000
     assert sorted(ImportBatch.objects.values_list("lines_added", flat=True)) in (
         [300_000],
