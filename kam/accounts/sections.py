@@ -44,6 +44,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from . import access
@@ -192,3 +193,17 @@ def query_of(request: HttpRequest) -> str:
     form actions and redirects, so an edit returns to the same view of the account."""
     parts = [part for keeper in _address_keepers if (part := keeper(request.GET))]
     return f"?{'&'.join(parts)}" if parts else ""
+
+
+def submit(form, key: str, save, anchor) -> Saved | Refused:
+    """Every edit of a section: a bound form, checked, handed to a service function; a bad
+    form or a refusal from the service (a stale edit among them) comes back with the
+    reason, and success names where the page returns to (`anchor`, or anchor(data))."""
+    if not form.is_valid():
+        return Refused({key: form})
+    try:
+        save(form.cleaned_data)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return Refused({key: form})
+    return Saved(anchor(form.cleaned_data) if callable(anchor) else anchor)

@@ -14,7 +14,6 @@ from decimal import Decimal
 
 import polars as pl
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
@@ -31,6 +30,7 @@ from kam.accounts.sections import (
     Section,
     keep_in_address,
     register,
+    submit,
 )
 from kam.core.currency import symbol as currency_symbol
 from kam.core.currency import uses_wan
@@ -448,23 +448,11 @@ def _tier_history(account) -> list:
     return out
 
 
-def _submit(form, key: str, save, anchor: str) -> Saved | Refused:
-    """A bound form handed to a service; the form comes back with the service's refusal."""
-    if not form.is_valid():
-        return Refused({key: form})
-    try:
-        save(form.cleaned_data)
-    except ValidationError as error:
-        form.add_error(None, error)
-        return Refused({key: form})
-    return Saved(anchor)
-
-
 def set_potential(page: Page) -> Saved | Refused:
     """Save the scorecard's potential inputs (history keeps who assessed them)."""
     account, by = page.account, page.user
     form = PotentialForm(page.request.POST, seen_of=account)
-    return _submit(
+    return submit(
         form,
         "potential",
         lambda data: value_services.set_potential(
@@ -477,7 +465,7 @@ def set_potential(page: Page) -> Saved | Refused:
 def override_tier(page: Page) -> Saved | Refused:
     """Set the tier by hand, with a reason that history keeps."""
     account, by = page.account, page.user
-    return _submit(
+    return submit(
         TierOverrideForm(page.request.POST, seen_of=account),
         "override",
         lambda data: value_services.override_tier(
@@ -490,7 +478,7 @@ def override_tier(page: Page) -> Saved | Refused:
 def clear_override(page: Page) -> Saved | Refused:
     """Go back to the tier the figures give."""
     account, by = page.account, page.user
-    return _submit(
+    return submit(
         ClearOverrideForm(page.request.POST, seen_of=account),
         "clear_override",
         lambda data: value_services.clear_override(

@@ -19,26 +19,12 @@ from kam.accounts.access import Action
 from kam.accounts.choices import RelationshipStage, SalesStage, StageTrack, TeamRole
 from kam.accounts.forms import StageChangeForm, StageCheckForm, TeamAddForm, TeamRemoveForm
 from kam.accounts.models import Account, AccountTeamMember
-from kam.accounts.sections import HEADER, Endpoint, Page, Refused, Saved, Section, register
+from kam.accounts.sections import HEADER, Endpoint, Page, Refused, Saved, Section, register, submit
 from kam.core.concurrency import seen_token
 from kam.core.history import history_of
 
 STAGE_FIELDS = ("sales_stage", "relationship_stage")
 STAGE_LABELS = dict(SalesStage.choices) | dict(RelationshipStage.choices)
-
-
-def submit(form, key: str, save, anchor) -> Saved | Refused:
-    """Every edit of a section: a bound form, checked, handed to a service function; a bad
-    form or a refusal from the service (a stale edit among them) comes back with the
-    reason, and success names where the page returns to (`anchor`, or anchor(data))."""
-    if not form.is_valid():
-        return Refused({key: form})
-    try:
-        save(form.cleaned_data)
-    except ValidationError as error:
-        form.add_error(None, error)
-        return Refused({key: form})
-    return Saved(anchor(form.cleaned_data) if callable(anchor) else anchor)
 
 
 # ---------------------------------------------------------------- master data
