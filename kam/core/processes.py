@@ -4,8 +4,9 @@ worker started by `kam serve --with-worker`)."""
 import contextlib
 import ctypes
 import os
-import resource
 import signal
+
+import psutil
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
@@ -19,9 +20,9 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def limited_child(run: str, args: tuple, figures, parent: int, memory_mb: int) -> None:
+def limited_child(run: str, args: tuple, figures, parent: int) -> None:
     """The body of a spawned child: `run(*args, progress)` (a dotted path, imported only
-    once Django is set up) within `memory_mb` of address space, dying with its parent.
+    once Django is set up), dying with its parent, which watches its memory (`resident_mb`).
     `progress(done, total)` puts the figures in shared memory for the parent to report."""
     die_with_parent(parent)
     import django
@@ -30,10 +31,6 @@ def limited_child(run: str, args: tuple, figures, parent: int, memory_mb: int) -
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kam.settings")
     django.setup()
-    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    limit = memory_mb * 1024 * 1024
-    soft = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
     def progress(done: int, total: int) -> None:
         figures[0], figures[1] = done, total
@@ -42,3 +39,15 @@ def limited_child(run: str, args: tuple, figures, parent: int, memory_mb: int) -
         import_string(run)(*args, progress)
     finally:
         connections.close_all()
+
+
+def resident_mb(pid: int) -> float:
+    """The memory a process really holds (its resident set), in MB; 0 once it is gone.
+
+    Measured from outside rather than capped inside with RLIMIT_AS: an address-space cap
+    counts what allocators merely reserve, and when an allocation fails in one of Polars'
+    threads its reader waits forever (seen: read_csv parked in its runtime), so a capped
+    import hung instead of failing."""
+    with contextlib.suppress(psutil.Error):
+        return psutil.Process(pid).memory_info().rss / 2**20
+    return 0.0

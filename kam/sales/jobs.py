@@ -11,6 +11,7 @@ naming the first instead of waiting for the database.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import multiprocessing
 import os
@@ -26,7 +27,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kam.core.processes import limited_child
+from kam.core.processes import limited_child, resident_mb
 
 from .models import ImportJob, ImportJobState
 
@@ -300,7 +301,8 @@ def _fail_dead(job: ImportJob, reason: str) -> int:
 
 def run_in_child(job_id: int, language: str, run: str) -> None:
     """Run `run(job_id, language, progress)` (a dotted path) in a child process with memory
-    and time limits (KAM_IMPORT_MEMORY_MB, KAM_IMPORT_TIME_LIMIT), beating for it meanwhile.
+    and time limits (KAM_IMPORT_MEMORY_MB of resident memory, KAM_IMPORT_TIME_LIMIT),
+    beating for it meanwhile.
 
     A child, not a thread: an import over the limits is killed without the worker, and
     reading a hostile file cannot take the worker's memory. The child dies with the worker.
@@ -322,24 +324,48 @@ def run_in_child(job_id: int, language: str, run: str) -> None:
     figures = context.Array("q", 2, lock=False)
     child = context.Process(
         target=limited_child,
-        args=(run, (job_id, language), figures, os.getpid(), settings.KAM_IMPORT_MEMORY_MB),
+        args=(run, (job_id, language), figures, os.getpid()),
         name=f"import-{job_id}",
     )
     child.start()
+    reason = watch(child, job_id, figures)
+    if reason is None and child.exitcode != 0:
+        reason = functools.partial(crash_reason, child.exitcode)
+    if reason is not None:
+        with translation.override(language):
+            _fail_running(job_id, reason())
+
+
+WATCH_SECONDS = 0.1  # how often the child's memory is measured
+
+
+def watch(child, job_id: int, figures):
+    """Wait for the child, beating for it; kill it past the time or memory limit and give
+    that reason (a function: the sentence is made in the job's language), or None when it
+    ended by itself."""
     deadline = time.monotonic() + settings.KAM_IMPORT_TIME_LIMIT
+    next_beat = time.monotonic() + settings.KAM_JOB_HEARTBEAT_SECONDS
     while child.exitcode is None:
-        child.join(min(settings.KAM_JOB_HEARTBEAT_SECONDS, max(deadline - time.monotonic(), 0)))
-        if child.exitcode is None and time.monotonic() >= deadline:
+        child.join(min(WATCH_SECONDS, max(deadline - time.monotonic(), 0)))
+        if child.exitcode is not None:
+            return None
+        reason = over_limits(child.pid, deadline)
+        if reason is not None:
             child.kill()
             child.join()
-            with translation.override(language):
-                _fail_running(job_id, time_limit_reason())
-            return
-        if child.exitcode is None:
+            return reason
+        if time.monotonic() >= next_beat:
             beat(job_id, figures[0], figures[1])
-    if child.exitcode != 0:
-        with translation.override(language):
-            _fail_running(job_id, crash_reason(child.exitcode))
+            next_beat = time.monotonic() + settings.KAM_JOB_HEARTBEAT_SECONDS
+    return None
+
+
+def over_limits(pid: int, deadline: float):
+    if time.monotonic() >= deadline:
+        return time_limit_reason
+    if resident_mb(pid) > settings.KAM_IMPORT_MEMORY_MB:
+        return memory_reason
+    return None
 
 
 def time_limit_reason() -> str:
