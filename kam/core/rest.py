@@ -10,7 +10,7 @@ exceptions into these bodies.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -105,8 +105,14 @@ def since(queryset: QuerySet, updated_since: datetime | None) -> QuerySet:
 
 
 def aware(moment: datetime) -> datetime:
-    """A time without a zone is the server's (TIME_ZONE)."""
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    """A time without a zone is the server's (TIME_ZONE); in UTC, as PostgreSQL takes no
+    offset beyond ±16 hours and ISO 8601 allows ±24. Past year 1 or 9999: the bound."""
+    moment = timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        bound = datetime.min if moment.year == 1 else datetime.max
+        return bound.replace(tzinfo=UTC)
 
 
 # ---------------------------------------------------------------- ETag / If-Match

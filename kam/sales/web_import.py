@@ -147,6 +147,15 @@ def discard_upload(job: ImportJob) -> None:
         Path(storage.path(job.stored_as)).parent.rmdir()  # not empty or gone: leave it
 
 
+def discard_job(job: ImportJob) -> None:
+    """An upload that will not be imported, gone with its file: a refused API upload (another
+    import started meanwhile) and the cleanup's abandoned ones. A record pointing outside
+    the upload folder has no file of ours to delete."""
+    with contextlib.suppress(ImportFileError):
+        discard_upload(job)
+    job.delete()
+
+
 def suggest_source(file_name: str) -> str:
     """A source named after the file ("sap_orders_2024-03.csv" → "sap-orders"), offered, not
     filled in: taking the previous import's source unseen would key two systems' order
@@ -674,8 +683,5 @@ def delete_abandoned_uploads(before: datetime, *, dry_run: bool = False) -> list
     if dry_run:
         return jobs
     for job in jobs:
-        # A record pointing outside the upload folder has no file of ours to delete.
-        with contextlib.suppress(ImportFileError):
-            discard_upload(job)
-        job.delete()
+        discard_job(job)
     return jobs

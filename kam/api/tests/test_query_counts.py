@@ -22,6 +22,7 @@ from .conftest import TokenClient
 pytestmark = pytest.mark.django_db
 
 USERS = ("boss", "owner_kam")  # every account, and the rows of a KAM's own
+IMPORTERS = ("boss", "finance_user")  # every import, and one's own and the refused ones
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class List:
     variant: str = ""
     query: str = ""
     args: Callable = lambda cast: {}
+    users: tuple[str, ...] = USERS  # who may use the list
 
     def url(self, cast) -> str:
         url = self.path.format(**self.args(cast))
@@ -53,6 +55,19 @@ LISTS = [
     ),
     List("/api/v1/contacts/"),
     List("/api/v1/deletions/"),
+    # sales: order lines, and imports (for those who may import)
+    List("/api/v1/order-lines/"),
+    List(
+        "/api/v1/order-lines/",
+        "filtered",
+        "date_from=2025-01-01&date_to=2025-12-31&source=erp&ordering=-order_date&limit=2",
+    ),
+    List("/api/v1/imports/", users=IMPORTERS),
+    List(
+        "/api/v1/imports/{job_id}/report/",
+        args=lambda cast: {"job_id": cast.refused_job.pk},
+        users=IMPORTERS,
+    ),
 ]
 
 
@@ -70,11 +85,32 @@ def more_rows(cast, n: int = 12) -> None:
         account_services.add_to_team(cast.east_account, user, TeamRole.OTHER, by=cast.boss)
     for stage in ["trial", "qualified"] * 3:  # the stage moves' list
         account_services.change_sales_stage(cast.east_account, stage, by=cast.boss, reason="t")
+    for i in range(n):  # order lines, on the cast's and the new accounts, and imports
+        rows = [f"T-{i:03},测试公司{i},SO-{i},{k},2025-0{k}-01,P-{k},1,5,5.00," for k in (1, 2)]
+        import_file(cast.finance_user if i % 2 else cast.boss, [*rows, CAST_ROW])
+    import_file(cast.finance_user, [BAD_ROW])
+
+
+HEADER = "客户编码,客户名称,单据编号,行号,日期,存货编码,存货名称,数量,单价,金额,成本"
+CAST_ROW = "C-E001,上海申华机械有限公司,SO-E,1,2025-03-01,P-1,轴承,1,10,10.00,7.00"
+BAD_ROW = "C-E001,上海申华机械有限公司,SO-X,1,someday,P-1,轴承,1,10,abc,7.00"
+
+
+def import_file(user, rows: list[str]):
+    """An import as the page runs it (inline): done, or refused with its problems."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from kam.sales import web_import
+
+    content = "\n".join([HEADER, *rows]).encode()
+    job = web_import.save_upload(SimpleUploadedFile("orders.csv", content), user)
+    web_import.update_options(job, mapping={}, source="erp")
+    return web_import.start_import(job, background=False)
 
 
 def measure_all(cast, clients) -> None:
     for item in LISTS:
-        for user in USERS:
+        for user in item.users:
             with CaptureQueriesContext(connection) as captured:
                 response = clients[user].get(item.url(cast))
             assert response.status_code == 200, (item.key(user), response.content[:300])
@@ -82,7 +118,8 @@ def measure_all(cast, clients) -> None:
 
 
 def test_every_api_list_costs_its_pinned_queries_whatever_the_rows(cast, token_of):
-    clients = {user: TokenClient(token_of(user)) for user in USERS}
+    cast.refused_job = import_file(cast.boss, [BAD_ROW])
+    clients = {user: TokenClient(token_of(user)) for user in {*USERS, *IMPORTERS}}
     for client in clients.values():
         client.get("/api/v1/accounts/")  # the token's first use is noted: not a list's cost
     measure_all(cast, clients)
@@ -103,5 +140,5 @@ def test_every_api_list_is_pinned():
 
 
 def test_no_baseline_is_left_for_a_list_that_is_gone():
-    wanted = {item.key(user) for item in LISTS for user in USERS}
+    wanted = {item.key(user) for item in LISTS for user in item.users}
     assert testing.stale_keys("api ", wanted) == []

@@ -569,12 +569,15 @@ class ApiRoute(Route):
     body: object = None  # world → the JSON body of a write
     users: frozenset | None = None  # for a company-wide rule without an Action: who may
     on: str | None = None  # the account a write's body names (POST /contacts/)
+    form: object = None  # world → the multipart form of an upload
 
     def allowed(self, username: str, account: str | None) -> bool | None:
         """As for pages; and a deleted account is found by whoever may restore it, for the
-        operations that need MANAGE (delete, restore)."""
+        operations that need MANAGE (delete, restore); administrators see every job."""
         if self.users is not None:
             return username in self.users
+        if self.rule == OWN_JOB and username in COMPANY[Action.ADMINISTER]:
+            return True
         if self.on is not None:  # the object named in the body: `on`'s account
             return super().allowed(username, self.on)
         if account == "deleted_account" and self.action == Action.MANAGE:
@@ -597,6 +600,30 @@ def _contact_of(world, pk) -> int:
 def _helper_membership(world, pk) -> int:
     """The id of the helper's team row on account `pk` (see test_api_operations…)."""
     return AccountTeamMember.objects.get(account_id=pk, user__username="api_helper").pk
+
+
+def _line_of(world, pk) -> int:
+    """The order line on account `pk` (see `_order_lines`)."""
+    from kam.sales.models import OrderLine
+
+    return OrderLine.objects.get(account_id=pk).pk
+
+
+def _order_lines(world, tmp_path) -> None:
+    """One imported line on each account of the world, the deleted one's included."""
+    from kam.sales.services import import_orders
+
+    rows = [
+        f"{getattr(world, n).code},{getattr(world, n).name},SO-{n},2025-03-01,100" for n in ACCOUNTS
+    ]
+    path = tmp_path / "lines.csv"
+    path.write_text("\n".join(["客户编码,客户名称,单据编号,日期,金额", *rows]), encoding="utf-8")
+    import_orders(path, user=world.boss)
+
+
+def _upload(world) -> dict:
+    rows = "客户编码,客户名称,单据编号,日期,金额\nC-E001,上海申华机械有限公司,SO-9,2025-03-01,1\n"
+    return {"file": SimpleUploadedFile("orders.csv", rows.encode()), "source": "matrix"}
 
 
 STAGE_MOVE = {"track": "sales", "stage": "qualified", "reason": "matrix"}
@@ -656,6 +683,22 @@ API = {
     ("delete", "/api/v1/contacts/{contact_id}/"): ApiRoute(
         ACCOUNT, "delete", Action.EDIT, API_WRITE, (("contact_id", _contact_of),)
     ),
+    # sales: the lines follow their account; imports as on the import page (the job is the
+    # director's upload: its uploader and administrators see it)
+    ("get", "/api/v1/order-lines/"): ApiRoute(SIGNED_IN),
+    ("get", "/api/v1/order-lines/{line_id}/"): ApiRoute(
+        ACCOUNT, action=Action.VIEW, kwargs=(("line_id", _line_of),)
+    ),
+    ("get", "/api/v1/imports/"): ApiRoute(COMPANY_WIDE, action=Action.IMPORT),
+    ("post", "/api/v1/imports/"): ApiRoute(
+        COMPANY_WIDE, "post", Action.IMPORT, frozenset({202}), form=_upload
+    ),
+    ("get", "/api/v1/imports/{job_id}/"): ApiRoute(
+        OWN_JOB, kwargs=(("job_id", lambda w, pk: w.job.pk),)
+    ),
+    ("get", "/api/v1/imports/{job_id}/report/"): ApiRoute(
+        OWN_JOB, kwargs=(("job_id", lambda w, pk: w.job.pk),)
+    ),
 }
 
 
@@ -694,7 +737,7 @@ def _api_expect(response, allowed: bool | None, route: ApiRoute, username: str, 
 
 
 @pytest.mark.parametrize("username", USERS)
-def test_api_operations_with_each_members_token(world, username):
+def test_api_operations_with_each_members_token(world, username, tmp_path):
     """The API with a token of each member of the cast (anonymous: no token)."""
     from django.db import transaction
     from django.test import Client
@@ -706,6 +749,7 @@ def test_api_operations_with_each_members_token(world, username):
     helper = User.objects.create_user("api_helper", role="specialist")  # removable everywhere
     for name in ACCOUNTS:
         add_team_member(getattr(world, name), helper, "other")
+    _order_lines(world, tmp_path)
     headers = {}
     if username != "anonymous":
         _row, token = create_api_token(getattr(world, username), "matrix")
@@ -722,7 +766,9 @@ def test_api_operations_with_each_members_token(world, username):
                 allowed = route.allowed(username, account)
             with transaction.atomic():  # each try starts from the same world
                 before = _state()
-                if body is None:
+                if route.form is not None:
+                    response = client.post(url, route.form(world))
+                elif body is None:
                     response = getattr(client, method)(url)
                 else:
                     response = getattr(client, method)(url, body, content_type="application/json")
