@@ -3,12 +3,13 @@ sees, as the admin's order lines show them, and imports as jobs — upload, stat
 through the import page's own steps (`web_import`), so a file sent here is checked, kept,
 locked, run and reported exactly as one uploaded on the page."""
 
+from calendar import monthrange
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
@@ -18,15 +19,16 @@ from ninja.pagination import paginate
 
 from kam.accounts import access
 from kam.accounts.access import Action
+from kam.accounts.models import Account
 from kam.core.currency import ISO_4217
-from kam.core.rest import READ, Id, Page, errors, ordered, since
+from kam.core.rest import READ, Id, Page, aware, errors, ordered, since
 
 from . import web_import
 from .choices import ImportOrigin
 from .forms import ENCODINGS
 from .importing.columns import FIELDS
 from .jobs import active_import, busy_message
-from .models import ImportJob, ImportJobState, OrderLine
+from .models import AccountMonth, ImportBatch, ImportJob, ImportJobState, OrderLine
 
 PREFIX = ""  # two collections of their own: /order-lines/ and /imports/ (routers below)
 router = Router()
@@ -82,11 +84,22 @@ class LineFilters(Schema):
         None, description="written or changed by an import at or after (ISO 8601)"
     )
     ordering: LINE_ORDERING | None = Field(None, description="sort field; - for descending")
+    after: Id | None = Field(
+        None,
+        description="only lines with a larger id: to walk a large table in id order, pass "
+        "the last id of a page instead of a deep offset",
+    )
 
 
 def visible_lines(user):
-    """The lines of the living accounts `user` sees (the admin's order lines: VIEW)."""
-    return OrderLine.objects.restrict(user, Action.VIEW).select_related("account")
+    """The lines of the living accounts `user` sees (the admin's order lines: VIEW), named
+    by a subquery of those accounts rather than the join `restrict` writes: SQLite then
+    reads a KAM's lines through the account index (at a million lines 5 ms, not 170)."""
+    return OrderLine.objects.filter(account_id__in=visible_accounts(user))
+
+
+def visible_accounts(user):
+    return Account.objects.restrict(user, Action.VIEW).values("pk")
 
 
 def filter_lines(rows, filters: LineFilters):
@@ -94,6 +107,8 @@ def filter_lines(rows, filters: LineFilters):
     account the (account, month) index finds the lines."""
     if filters.account is not None:
         rows = rows.filter(account_id=filters.account)
+    if filters.after is not None:
+        rows = rows.filter(pk__gt=filters.after)
     if filters.date_from is not None:
         rows = rows.filter(order_date__gte=filters.date_from)
         rows = rows.filter(month__gte=filters.date_from.replace(day=1))
@@ -104,7 +119,62 @@ def filter_lines(rows, filters: LineFilters):
             rows = rows.filter(**{name: value})
     if filters.product is not None:
         rows = rows.filter(Q(product_code=filters.product) | Q(product_name=filters.product))
-    return since(rows, filters.updated_since)
+    return changed_since(rows, filters.updated_since)
+
+
+def changed_since(rows, moment: datetime | None):
+    """Lines an import wrote or changed at or after `moment`, found through the index of
+    their import (batch): every write stamps the line with its batch, and the batch's
+    `updated_at` when its writing ends, so such a line's batch changed since then too.
+    The lines' own `updated_at` is not indexed: scanning millions for the few an import
+    changed is what an incremental sync must not cost. The batches are read first (a small
+    table): named, they steer both databases to the index, and none means no lines."""
+    if moment is None:
+        return rows
+    moment = aware(moment)
+    batches = list(ImportBatch.objects.filter(updated_at__gte=moment).values_list("pk", flat=True))
+    if not batches:
+        return rows.none()
+    return rows.filter(batch_id__in=batches, updated_at__gte=moment)
+
+
+def rollup_count(user, filters: LineFilters) -> int | None:
+    """How many lines the list holds, summed from the monthly rollup (a count of the lines
+    themselves reads every one of millions), when the filters are ones the rollup keeps:
+    the account and whole months. None otherwise."""
+    others = ("source", "order_no", "product", "updated_since", "after")
+    if any(getattr(filters, name) is not None for name in others):
+        return None
+    first, last = filters.date_from, filters.date_to
+    if first is not None and first.day != 1:
+        return None
+    if last is not None and last.day != monthrange(last.year, last.month)[1]:
+        return None
+    months = AccountMonth.objects.filter(account_id__in=visible_accounts(user))
+    if filters.account is not None:
+        months = months.filter(account_id=filters.account)
+    if first is not None:
+        months = months.filter(month__gte=first)
+    if last is not None:
+        months = months.filter(month__lte=last)
+    return months.aggregate(lines=Sum("lines"))["lines"] or 0
+
+
+class LinePage:
+    """The list as the page (kam.core.rest.Page) takes it: its total, from the rollup where
+    it can be; and a window chosen by id first, so that a deep page sorts ids, not whole
+    lines with their accounts (at a million lines, seconds on SQLite)."""
+
+    def __init__(self, rows, total: int | None):
+        self.rows, self.total = rows, total
+
+    def count(self) -> int:
+        return self.rows.count() if self.total is None else self.total
+
+    def __getitem__(self, window: slice):
+        chosen = self.rows.values("pk")[window]
+        lines = OrderLine.objects.select_related("account").filter(pk__in=chosen)
+        return lines.order_by(*self.rows.query.order_by)
 
 
 @lines.get("/", response={200: list[OrderLineOut], **READ}, summary="List order lines")
@@ -113,7 +183,8 @@ def list_lines(request: HttpRequest, filters: Query[LineFilters]):
     """The imported order lines of the accounts you see, in import order unless `ordering`
     says otherwise. `updated_since` finds what imports wrote or changed since then."""
     rows = filter_lines(visible_lines(request.auth), filters)
-    return ordered(rows, filters.ordering, "id")
+    rows = ordered(rows, filters.ordering, "id")
+    return LinePage(rows, rollup_count(request.auth, filters))
 
 
 @lines.get("/{int:line_id}/", response={200: OrderLineOut, **READ}, summary="One order line")
@@ -300,23 +371,42 @@ def upload(
     failed. While another import runs: 409, and nothing is kept. For those who may import
     (the portfolio and finance)."""
     access.require(request.auth, Action.IMPORT)
-    mapping = _mapping(options.map)
+    reading, chosen, mapping = _options(options)
     _refuse_when_busy()
     try:
         job = web_import.save_upload(file, request.auth, origin=ImportOrigin.API)
     except web_import.UploadError as error:
         raise ValidationError({"file": [str(error)]}) from None
-    chosen = options.dict(exclude={"map", "sheet", "encoding"}, exclude_none=True)
-    reading = {k: v for k in ("sheet", "encoding") if (v := getattr(options, k))}
     web_import.update_options(job, mapping={}, **reading)  # they decide the columns
     web_import.update_options(job, mapping=mapping, **chosen)
-    try:
-        job = web_import.start_import(job)
-    except (web_import.ImportBusy, web_import.ImportNotReady) as error:
-        web_import.discard_job(job)
-        raise HttpError(409, str(error)) from None
+    _start(job)
     response["Location"] = request.build_absolute_uri(f"{request.path}{job.pk}/")
     return Answer(202, _job(request, job.pk))
+
+
+def _options(options: ImportOptions) -> tuple[dict, dict, dict]:
+    """The page's options, as its form cleans them (text stripped), in two parts: what
+    decides the file's columns (sheet, encoding), and the rest; and the mapping."""
+    source = options.source.strip()
+    if not source:
+        raise ValidationError({"source": [_("This value is required.")]})
+    reading = {k: v.strip() for k in ("sheet", "encoding") if (v := getattr(options, k))}
+    chosen = options.dict(include={"date_order", "currency", "skip_unidentified"})
+    chosen = {k: v for k, v in chosen.items() if v is not None}
+    chosen.update(source=source, date_format=(options.date_format or "").strip())
+    return reading, chosen, _mapping(options.map)
+
+
+def _start(job: ImportJob) -> None:
+    """Queue the import (web_import.start_import); refused, the upload goes with its file."""
+    try:
+        web_import.start_import(job)
+    except web_import.ImportBusy as error:
+        web_import.discard_job(job)
+        raise HttpError(409, str(error)) from None
+    except web_import.ImportNotReady as error:
+        web_import.discard_job(job)
+        raise ValidationError({"source": [str(error)]}) from None
 
 
 class ProblemOut(Schema):

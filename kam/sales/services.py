@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from kam.core import versions
 from kam.core.currency import CurrencyMismatch, check_import_currency
@@ -222,7 +223,10 @@ def _finish_write(batch: ImportBatch, diff: "writer.Diff", result: ImportResult,
     result.lines_updated = diff.changed.height
     result.lines_unchanged = diff.unchanged
     result.batch_id = batch.pk
+    # updated_at: when its writing ended, so no line it wrote is newer (the API's
+    # updated_since finds changed lines through their batch: kam.sales.api).
     ImportBatch.objects.filter(pk=batch.pk).update(
+        updated_at=timezone.now(),
         lines_added=result.lines_added,
         lines_updated=result.lines_updated,
         lines_unchanged=result.lines_unchanged,

@@ -126,6 +126,7 @@ def test_filters_and_ordering(cast, lines, api_as):
     assert orders(product="密封件") == ["SO-3/1"]
     assert orders(source="erp", ordering="-order_date")[:2] == ["SO-4/1", "SO-1/2"]
     assert orders(source="other") == []
+    assert orders(after=lines["SO-2/1"].pk, limit=2) == ["SO-3/1", "SO-4/1"]  # keyset walk
     for wrong in ({"ordering": "amount"}, {"date_from": "03/02/2025"}, {"account": 0}):
         response = api.get(LINES, wrong)
         assert response.status_code == 400 and set(response.json()["errors"]) == set(wrong)
@@ -147,6 +148,65 @@ def test_updated_since_finds_what_an_import_wrote_or_changed(cast, lines, api_as
         assert api.get(IMPORTS, {"updated_since": odd}).status_code == 200
 
 
+def test_the_total_is_the_number_of_lines_listed_from_the_rollup_where_it_can(cast, lines, api_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    east = cast.east_account.pk
+    queries = [
+        ({}, True),
+        ({"account": east}, True),
+        ({"date_from": "2025-02-01", "date_to": "2025-03-31"}, True),
+        ({"date_to": "2025-02-28"}, True),
+        ({"date_from": "2025-02-02"}, False),  # part of a month: the lines are counted
+        ({"date_to": "2025-03-30", "account": east}, False),
+        ({"product": "P-1"}, False),
+        ({"after": 1}, False),
+    ]
+    for user in ("boss", "owner_kam", "east_manager", "outsider_kam", "finance_user"):
+        api = api_as(user)
+        for query, from_rollup in queries:
+            with CaptureQueriesContext(connection) as captured:
+                body = api.get(LINES, {**query, "limit": 500}).json()
+            assert body["count"] == len(body["results"]), (user, query)
+            sql = [q["sql"] for q in captured]
+            assert any("sales_accountmonth" in q for q in sql) == from_rollup, (user, query)
+            assert any("COUNT(" in q.upper() for q in sql) != from_rollup, (user, query)
+
+
+def test_no_line_of_an_import_is_newer_than_its_batch(cast, lines, tmp_path):
+    """What updated_since relies on, on each database's write path (staged on SQLite)."""
+    from django.db.models import Max
+
+    from kam.sales.models import ImportBatch
+
+    changed = CAST_LINES[0].replace("1000.00", "999.00")
+    path = tmp_path / "again.csv"
+    path.write_bytes(csv_bytes([changed, *GOOD]))
+    import_orders(path, source="erp", user=cast.boss)
+    for batch in ImportBatch.objects.all():
+        newest = OrderLine.objects.filter(batch=batch).aggregate(at=Max("updated_at"))["at"]
+        assert newest is not None and batch.updated_at >= newest
+
+
+def test_batches_of_earlier_imports_get_the_time_of_their_newest_line(cast, lines):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from kam.sales.models import ImportBatch
+
+    migration = import_module("kam.sales.migrations.0009_batch_updated_at")
+    batch = ImportBatch.objects.get()
+    ImportBatch.objects.update(updated_at=batch.created_at)  # as before the stamp
+    OrderLine.objects.filter(pk=lines["SO-2/1"].pk).update(
+        updated_at=batch.created_at + timedelta(seconds=5)
+    )
+    migration.stamp_batches(apps, None)
+    batch.refresh_from_db()
+    assert batch.updated_at == batch.created_at + timedelta(seconds=5)
+
+
 # ---------------------------------------------------------------- imports
 
 
@@ -155,12 +215,16 @@ def test_an_upload_is_queued_run_by_the_worker_and_its_lines_are_listed(
 ):
     api = api_as("finance_user")  # finance may import (and sees no account)
     with django_capture_on_commit_callbacks(execute=True):
-        response = send(api, csv_upload(GOOD), date_order="YMD")
+        response = send(
+            api, csv_upload(GOOD), date_order="YMD", encoding="utf-8", map=["金额=amount"]
+        )
     assert response.status_code == 202, response.content
     job = response.json()
     assert job["state"] == "queued" and job["origin"] == "api" and job["source"] == "api-erp"
     assert response["Location"].endswith(f"{IMPORTS}{job['id']}/")
-    assert ImportJob.objects.get(pk=job["id"]).date_order == "YMD"
+    options = ImportJob.objects.get(pk=job["id"])
+    assert (options.date_order, options.encoding) == ("YMD", "utf-8")
+    assert options.mapping == {"金额": "amount"}  # kept with the encoding chosen with it
     run_queued(job["id"])
     done = api.get(f"{IMPORTS}{job['id']}/").json()
     assert done["state"] == "done" and done["done"] == done["total"] == 1
@@ -240,6 +304,10 @@ def test_upload_checks_answer_400_with_the_pages_sentences_and_keep_nothing(cast
     bad_map = send(api, csv_upload(GOOD), map=["金额=money", "nonsense"])
     assert bad_map.status_code == 400 and len(bad_map.json()["errors"]["map"]) == 2
     assert "Unknown field “money” for column “金额”" in bad_map.json()["errors"]["map"][0]
+    blank = send(api, csv_upload(GOOD), source="  ")
+    assert blank.status_code == 400 and blank.json()["errors"] == {
+        "source": ["This value is required."]
+    }
     no_file = api.post(IMPORTS, {"source": "x"})
     assert no_file.status_code in (400, 422) and set(no_file.json()) == {"detail", "errors"}
     assert not ImportJob.objects.exists()
