@@ -40,6 +40,8 @@ class ErrorPagesMiddleware:
             and not getattr(response, "kam_error_page", False)
         ):
             return views.page_not_found(request)
+        if response.status_code == 405 and views.is_api(request) and not _json(response):
+            return _allowing(views.api_error(405, views.API_MESSAGES[405]), response)
         return response
 
     def process_exception(self, request, exception):
@@ -48,6 +50,17 @@ class ErrorPagesMiddleware:
         if views.is_database_busy(exception):
             return views.database_busy(request)  # not a 500: see views.server_error
         return None
+
+
+def _json(response) -> bool:
+    return response.get("Content-Type", "").startswith("application/json")
+
+
+def _allowing(answer, refused):
+    """A 405 keeps its Allow header: the methods the address takes."""
+    if refused.has_header("Allow"):
+        answer["Allow"] = refused["Allow"]
+    return answer
 
 
 def body_limit(request) -> int:
