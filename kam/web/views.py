@@ -135,7 +135,8 @@ def is_database_busy(exception: BaseException | None) -> bool:
 
 def database_busy(request=None):
     """503 with Retry-After and a message saying nothing was saved, in the user's language;
-    JSON for the API."""
+    JSON for the API, the bare sentence for an account page section's edit (htmx shows it in
+    the section)."""
     message = _(
         "kam is busy writing other data (an import, most likely), so this could not be done "
         "just now. Nothing was saved. Try again in a few seconds."
@@ -143,6 +144,8 @@ def database_busy(request=None):
     logger.warning("database busy (locked) answering %s", getattr(request, "path", ""))
     if is_api(request):
         response = api_error(503, message)
+    elif request is not None and request.headers.get("HX-Request"):
+        response = HttpResponse(message, content_type="text/plain; charset=utf-8", status=503)
     else:
         context = _standalone_context(message=message)
         response = HttpResponse(loader.render_to_string("503.html", context), status=503)

@@ -184,3 +184,29 @@ result = {"pk": a.pk, "code": a.code}
     assert page.locator(
         f"#check-sales-qualified li[data-item='{key}'] input[type=checkbox]"
     ).is_checked()
+
+
+def test_a_tick_that_could_not_be_saved_says_so_in_its_section(browse, kam_server):
+    """No network (or no answer from kam): the section says the change was not saved, instead
+    of leaving a ticked box that looks saved."""
+    account = kam_server.python(
+        """
+from kam.accounts.models import Account
+a = (Account.objects.filter(sales_stage="qualified", status="active")
+     .exclude(stage_checks__done=True).order_by("-code").first())
+result = {"code": a.code}
+"""
+    )
+    tab = browse("director", language="en")
+    open_from_list(tab, account["code"])
+    page = tab.page
+    item = page.locator("#check-sales-qualified li[data-item]").first
+    tab.tolerated += ["htmx:afterRequest", "htmx:sendError", "ERR_INTERNET_DISCONNECTED"]
+    page.context.set_offline(True)
+    try:
+        item.locator("input[type=checkbox]").check()
+        alert = page.locator("#stages-tab .section-unsaved[role=alert]")
+        alert.wait_for()
+    finally:
+        page.context.set_offline(False)
+    assert alert.inner_text().startswith("Not saved: kam did not answer this change.")
