@@ -517,6 +517,7 @@ def register_sections() -> None:
             place=HEADER,
             template="value/sections/tier.html",
             context=tier_context,
+            also=("period",),  # the tier's tag beside the account's name
             related=("tier_state", "tier_state__overridden_by"),
             endpoints=(
                 Endpoint("override", "override/", override_tier, Action.STEER_VALUE),
