@@ -603,6 +603,7 @@ def _helper_membership(world, pk) -> int:
 
 
 STAGE_MOVE = {"track": "sales", "stage": "qualified", "reason": "matrix"}
+TIER_SET = {"override": "gold", "reason": "matrix"}
 API = {
     ("get", "/api/v1/openapi.json"): ApiRoute(PUBLIC),
     ("get", "/api/v1/docs"): ApiRoute(PUBLIC),
@@ -659,6 +660,14 @@ API = {
     ("delete", "/api/v1/contacts/{contact_id}/"): ApiRoute(
         ACCOUNT, "delete", Action.EDIT, API_WRITE, (("contact_id", _contact_of),)
     ),
+    # value (kam/value/api.py): figures of what one sees; the tier set by those who steer
+    ("get", "/api/v1/metrics/"): ApiRoute(SIGNED_IN),
+    ("get", "/api/v1/portfolio/"): ApiRoute(SIGNED_IN),
+    ("get", "/api/v1/accounts/{account_id}/tier/"): ApiRoute(ACCOUNT, action=Action.VIEW),
+    ("put", "/api/v1/accounts/{account_id}/tier/"): ApiRoute(
+        ACCOUNT, "put", Action.STEER_VALUE, API_WRITE, body=lambda w: TIER_SET
+    ),
+    ("get", "/api/v1/accounts/{account_id}/tier/history/"): ApiRoute(ACCOUNT, action=Action.VIEW),
 }
 
 
