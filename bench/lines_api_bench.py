@@ -124,7 +124,9 @@ def _tokens() -> dict[str, str]:
     if not AccountTeamMember.objects.filter(user=kam).exists():
         for account in Account.objects.order_by("pk")[::TEAM_EVERY]:
             add_team_member(account, kam, "kam")
-    return {name: create_api_token(user, "bench")[1] for name, user in (("boss", boss), ("kam", kam))}
+    return {
+        name: create_api_token(user, "bench")[1] for name, user in (("boss", boss), ("kam", kam))
+    }
 
 
 def _cases() -> dict[str, tuple[str, str]]:
@@ -221,7 +223,9 @@ def _pg_exists() -> bool:
     from bench._common import PG_ADMIN_URL
 
     with psycopg.connect(PG_ADMIN_URL, connect_timeout=10) as conn:
-        return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_DB]).fetchone())
+        return bool(
+            conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_DB]).fetchone()
+        )
 
 
 def _run(backend: str, workdir: Path, csv: Path, args) -> dict:

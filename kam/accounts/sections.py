@@ -31,7 +31,8 @@ An endpoint is served at ``/customers/<id>/s/<section key>/<path>`` under the na
 both ``action`` (without JavaScript: the full page comes back, redirected to the section
 on success, with the errors on a refusal) and ``hx-post`` + ``hx-target`` on the section
 (with htmx: only the section comes back, re-rendered with its new state or with the
-refusal — a stale edit's message included — inside it). The shell does both; handlers do
+refusal — a stale edit's message included — inside it; after a success, the sections named
+in its ``also`` come back too and replace themselves, out of band). The shell does both; handlers do
 not care which. New routes need a row in kam/web/tests/test_permission_matrix.py.
 
 The registry lives in the accounts app, the lowest app that knows accounts, so every
@@ -98,6 +99,9 @@ class Section:
     """select_related paths the section reads from the account (one query for the page)."""
     anchor: str = ""
     """The element id of the section (default: the key); links and redirects aim at it."""
+    also: tuple[str, ...] = ()
+    """Keys of other sections that show what this one's edits change (a stage shown in the
+    master data): with htmx they come back with it and replace themselves (out of band)."""
 
     @property
     def dom_id(self) -> str:

@@ -4,14 +4,14 @@ the caller sees, through the same access rules and services as the admin."""
 from datetime import datetime
 from typing import Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Answer
 from ninja.pagination import paginate
 
 from kam.accounts import access
 from kam.accounts.access import Action, account_filter
-from kam.core.rest import READ, WRITE, Id, Page, deletions, ordered, since
+from kam.core.rest import READ, WRITE, Id, Page, deletions, if_match, ordered, set_etag, since
 
 from . import services
 from .models import Contact
@@ -72,8 +72,11 @@ def _contact(request, contact_id: int, action: Action = Action.VIEW) -> Contact:
 
 
 @router.get("/{int:contact_id}/", response={200: ContactOut, **READ}, summary="One contact")
-def get_contact(request: HttpRequest, contact_id: Id):
-    return _contact(request, contact_id)
+def get_contact(request: HttpRequest, contact_id: Id, response: HttpResponse):
+    """The ETag is what you send back as If-Match with a change."""
+    contact = _contact(request, contact_id)
+    set_etag(response, contact, services.contact_watches(contact))
+    return contact
 
 
 @router.post("/", response={201: ContactOut, **WRITE}, summary="Create a contact")
@@ -85,9 +88,17 @@ def create_contact(request: HttpRequest, data: ContactIn):
 
 
 @router.patch("/{int:contact_id}/", response={200: ContactOut, **WRITE}, summary="Change")
-def update_contact(request: HttpRequest, contact_id: Id, data: ContactPatch):
+def update_contact(
+    request: HttpRequest, contact_id: Id, data: ContactPatch, response: HttpResponse
+):
+    """For those who may edit the account. Send the ETag of what you read as If-Match: a
+    change made since is refused with 409 and what changed."""
     contact = _contact(request, contact_id, Action.EDIT)
-    return services.update_contact(contact, by=request.auth, **data.dict(exclude_unset=True))
+    seen = if_match(request, contact)
+    fields = data.dict(exclude_unset=True)
+    contact = services.update_contact(contact, by=request.auth, seen=seen, **fields)
+    set_etag(response, contact, services.contact_watches(contact))
+    return contact
 
 
 @router.delete("/{int:contact_id}/", response={204: None, **WRITE}, summary="Delete (softly)")

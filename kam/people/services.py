@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from kam.core.concurrency import Seen, Watched, model_watch, refuse_if_stale
 from kam.core.history import record_change
 
 from .models import Contact
@@ -32,15 +33,24 @@ def create_contact(account, *, by=None, **fields) -> Contact:
     return contact
 
 
+def contact_watches(contact: Contact) -> list[Watched]:
+    """Every detail as the stale-edit check compares it: the API's ETag covers them."""
+    return [model_watch(contact, name) for name in CONTACT_FIELDS]
+
+
 @transaction.atomic
-def update_contact(contact: Contact, *, by=None, **fields) -> Contact:
+def update_contact(contact: Contact, *, by=None, seen: Seen | None = None, **fields) -> Contact:
     """Change a contact's details (CONTACT_FIELDS) under a lock, so two edits at once do not
-    mix; the row is read again, so the caller's copy may be stale."""
+    mix; each change is in history. `seen` (the API's If-Match) is refused when a changed
+    field moved on since the client read it."""
     unknown = set(fields) - set(CONTACT_FIELDS)
     if unknown:
         raise ValueError(f"not a contact's details: {sorted(unknown)}")
     current = Contact.objects.select_for_update().get(pk=contact.pk)
+    refuse_if_stale(current, seen, contact_watches(current))
     for name, value in fields.items():
+        if getattr(current, name) != value:
+            record_change(current, name, getattr(current, name), value, by=by)
         setattr(current, name, value)
     current.full_clean()
     current.save()

@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from kam.core.concurrency import StaleGuardAdmin
 
-from .models import User
+from . import services
+from .models import ApiToken, User
 from .roles import Action, may_company
 
 
@@ -77,6 +79,44 @@ class UserAdmin(StaleGuardAdmin, AdministratorsOnly, DjangoUserAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate leavers: what they owned and wrote keeps pointing at them
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(AdministratorsLookOnly, admin.ModelAdmin):
+    """Everybody's API tokens, for administrators: who holds one, when it was last used, and
+    revoking one that leaked or whose holder left. Only its holder creates a token (on their
+    token page or with `kam api-token create`), since it is shown once, to them; only the
+    hash is here, and a revoked token stays listed."""
+
+    list_display = [
+        "name",
+        "prefix",
+        "user",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    list_filter = ["revoked_at", "expires_at"]
+    list_select_related = ["user"]
+    search_fields = ["name", "prefix", "user__username"]
+    actions = ["revoke"]
+
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["revoke"])
+    def revoke(self, request, queryset):
+        tokens = list(queryset.filter(revoked_at__isnull=True))
+        for token in tokens:
+            services.revoke_api_token(token)
+        done = ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", len(tokens))
+        self.message_user(request, done % {"count": len(tokens)})
+
+    def has_revoke_permission(self, request):
+        return self._administers(request)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
 
 def guard_library_admins(site=admin.site) -> None:

@@ -104,23 +104,34 @@ def query_string(period: Period, default: Period | None = None) -> str:
 
 
 def from_query(params) -> Period | None:
-    """The period the address names, or None when it names none (or nonsense)."""
+    """The period the address names, or None when it names none (or nonsense): a page
+    then shows its default period."""
     try:
-        text = (params.get("period") or "").strip()
-        if text and text != RANGE_TOKEN:
-            return parse_token(text)
-        first, last = params.get("from"), params.get("to")
-        if first and last:
-            return Period.between(parse_month(first), parse_month(last))
-        year = params.get("year")
-        if year and not text:
-            quarter = params.get("quarter")
-            if quarter:
-                return Period.quarter(int(year), int(quarter))
-            return Period.year(int(year))
+        return parse_query(params)
     except (ValueError, TypeError):
         return None
-    return None
+
+
+def parse_query(params) -> Period | None:
+    """The period the address names, None when it names none; ValueError when it names
+    nonsense (the API answers that with 400, where a page falls back to its default).
+    A period whose previous one falls before the calendar (year 1) is nonsense too: growth
+    could not be asked of it."""
+    text = (params.get("period") or "").strip()
+    first, last = params.get("from"), params.get("to")
+    if text and text != RANGE_TOKEN:
+        period = parse_token(text)
+    elif first and last:
+        period = Period.between(parse_month(first), parse_month(last))
+    elif params.get("year") and not text:  # the older address, kept for saved links
+        year, quarter = int(params["year"]), params.get("quarter")
+        period = Period.quarter(year, int(quarter)) if quarter else Period.year(year)
+    elif first or last or text:
+        raise ValueError("from and to name a span together")
+    else:
+        return None
+    period.previous()  # ValueError before year 1
+    return period
 
 
 def label(period: Period) -> str:
@@ -176,3 +187,15 @@ def growth_unknown(comparison: Comparison | None) -> str | None:
 def new_account_reason() -> str:
     """Why an account's growth is unknown although the periods compare."""
     return _("No purchases in the previous period: a new account has no growth to show.")
+
+
+def account_growth_unknown(row: dict | None, comparison: Comparison | None) -> str | None:
+    """Why one account's growth is not shown (None when it is, or when there is nothing to
+    say: no purchases in either period): the data does not cover both periods, or the
+    account bought nothing in the previous one (a new account). `row` is its metrics."""
+    if row is not None and row.get("growth") is not None:
+        return None
+    reason = growth_unknown(comparison)
+    if reason is None and row is not None and row.get("revenue"):
+        return new_account_reason()
+    return reason

@@ -113,13 +113,16 @@ def _row(frame: pl.DataFrame, account_id: int) -> dict | None:
     return rows[0] if rows else None
 
 
-def _tier(account: Account, analysis) -> dict:
-    """The tier people see (the override if a manager set one) and what the data says."""
+def tier_of(account: Account, analysis) -> dict:
+    """The tier people see (the override if a manager set one) and what the data says;
+    the account page and the API's tier both show this."""
     row = _row(analysis.tiers, account.pk) or {}
     state = getattr(account, "tier_state", None)
     computed = row.get("computed_tier") or row.get("tier") or (state and state.computed_tier)
     override = state.override_tier if state is not None else ""
     shown = override or computed or ""
+    uncapped = str(row.get("uncapped_tier") or "")
+    capped_by = list(row.get("capped_by_flags") or [])
     return {
         "key": shown,
         "label": TIER_LABELS.get(shown, ""),
@@ -127,10 +130,10 @@ def _tier(account: Account, analysis) -> dict:
         "computed_label": TIER_LABELS.get(computed or "", ""),
         "overridden": bool(override),
         "state": state,
-        "uncapped_label": TIER_LABELS.get(str(row.get("uncapped_tier") or ""), ""),
-        "capped_by": [
-            str(FLAG_LABELS.get(kind, kind)) for kind in row.get("capped_by_flags") or []
-        ],
+        "uncapped": uncapped,
+        "uncapped_label": TIER_LABELS.get(uncapped, ""),
+        "capped_by_flags": capped_by,
+        "capped_by": [str(FLAG_LABELS.get(kind, kind)) for kind in capped_by],
     }
 
 
@@ -153,7 +156,11 @@ def _value(account: Account, analysis) -> dict:
                 "label": label,
                 "kind": kind,
                 "value": (metrics or {}).get(key),
-                "reason": _growth_reason(metrics, analysis) if key == "growth" else None,
+                "reason": (
+                    periods.account_growth_unknown(metrics, analysis.comparison)
+                    if key == "growth"
+                    else None
+                ),
             }
             for key, label, kind in METRICS
         ],
@@ -185,17 +192,6 @@ def _value(account: Account, analysis) -> dict:
 def _has_sales(pnl: dict | None) -> bool:
     """A period with no sales draws no waterfall: an all-zero chart says nothing true."""
     return bool(pnl) and any(pnl.get(key) for key in ("list_revenue", "revenue"))
-
-
-def _growth_reason(metrics: dict | None, analysis) -> str | None:
-    """Why the account's growth is not shown: the data does not cover both periods, or
-    the account bought nothing in the previous one (a new account)."""
-    if metrics is not None and metrics.get("growth") is not None:
-        return None
-    reason = periods.growth_unknown(analysis.comparison)
-    if reason is None and metrics is not None and metrics.get("revenue"):
-        return periods.new_account_reason()
-    return reason
 
 
 def _score_left_out(analysis, account_id: int) -> str:
@@ -389,7 +385,7 @@ def _analysis(page: Page):
 
 def period_context(page: Page) -> dict:
     """The tier tag beside the account's name and the period picker."""
-    return {"picker": _picker(page), "tier": _tier(page.account, _analysis(page))}
+    return {"picker": _picker(page), "tier": tier_of(page.account, _analysis(page))}
 
 
 def tier_context(page: Page) -> dict:
@@ -399,7 +395,7 @@ def tier_context(page: Page) -> dict:
     watched = [value_services.tier_watch(account, state)]
     stored = state.tier if state is not None else ""
     return {
-        "tier": _tier(account, _analysis(page)),
+        "tier": tier_of(account, _analysis(page)),
         "tier_history": _tier_history(account),
         "may_steer_tiers": page.may(Action.STEER_VALUE),
         "override_form": page.form(
@@ -517,6 +513,7 @@ def register_sections() -> None:
             place=HEADER,
             template="value/sections/tier.html",
             context=tier_context,
+            also=("period",),  # the tier's tag beside the account's name
             related=("tier_state", "tier_state__overridden_by"),
             endpoints=(
                 Endpoint("override", "override/", override_tier, Action.STEER_VALUE),

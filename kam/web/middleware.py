@@ -9,7 +9,7 @@ from csp.constants import HEADER
 from csp.middleware import CSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
@@ -43,6 +43,8 @@ class ErrorPagesMiddleware:
             and not getattr(response, "kam_error_page", False)
         ):
             return views.page_not_found(request)
+        if response.status_code == 405 and views.is_api(request) and not _json(response):
+            return _allowing(views.api_error(405, views.API_MESSAGES[405]), response)
         return response
 
     def process_exception(self, request, exception):
@@ -53,33 +55,47 @@ class ErrorPagesMiddleware:
         return None
 
 
-def body_limit(request, signed_in: bool | None = None) -> int:
+def _json(response) -> bool:
+    return response.get("Content-Type", "").startswith("application/json")
+
+
+def _allowing(answer, refused):
+    """A 405 keeps its Allow header: the methods the address takes."""
+    if refused.has_header("Allow"):
+        answer["Allow"] = refused["Allow"]
+    return answer
+
+
+def body_limit(signed_in: bool) -> int:
     """The largest request body this client may send: small for anonymous clients (a login
     form is a few hundred bytes), the import page's file limit for signed-in users."""
-    if is_signed_in(request) if signed_in is None else signed_in:
+    if signed_in:
         return settings.KAM_IMPORT_MAX_UPLOAD_BYTES + MULTIPART_ALLOWANCE_BYTES
     return getattr(settings, "KAM_ANONYMOUS_MAX_BODY_BYTES", DEFAULT_ANONYMOUS_MAX_BODY_BYTES)
 
 
-def is_signed_in(request) -> bool:
-    """A session's user, or a program sending a valid API token (the API uploads files as
-    the import page does; it checks the token again itself)."""
+def is_signed_in(request, size: int | None) -> bool:
+    """A session's user; or, for a body larger than anybody may send, a program with a valid
+    API token (the API takes uploads as the import page does, and checks the token again
+    itself). A smaller body needs no token lookup."""
     if request.user.is_authenticated:
         return True
+    if size is not None and size <= body_limit(signed_in=False):
+        return False
     kind, _sep, token = request.headers.get("Authorization", "").partition(" ")
     return kind.lower() == "bearer" and user_for_token(token.strip()) is not None
 
 
 def too_large(request, limit: int, signed_in: bool):
-    """The page of kam's error pages, or for the API its JSON error, in the same words."""
-    if not request.path.startswith("/api/"):
+    """kam's page, or for the API its JSON error, in the same words."""
+    if not views.is_api(request):
         return views.request_too_large(limit, signed_in=signed_in)
     if signed_in:
         detail = _("kam accepts at most %(limit_mb)s MB in one request.")
     else:
         detail = _("kam accepts at most %(limit_kib)s KiB before you sign in.")
     sizes = {"limit_mb": max(1, limit // 1024 // 1024), "limit_kib": max(1, limit // 1024)}
-    return JsonResponse({"detail": detail % sizes, "errors": {}}, status=413)
+    return views.api_error(413, detail % sizes)
 
 
 def declared_body_size(request) -> int | None:
@@ -105,8 +121,8 @@ class BodyLimitMiddleware:
         size = declared_body_size(request)
         if size == 0:  # most requests: nothing to judge, and no need to load the user
             return self.get_response(request)
-        signed_in = is_signed_in(request)
-        limit = body_limit(request, signed_in)
+        signed_in = is_signed_in(request, size)
+        limit = body_limit(signed_in)
         if (size is None and not signed_in) or (size or 0) > limit:
             return too_large(request, limit, signed_in)
         return self.get_response(request)

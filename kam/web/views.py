@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 logger = logging.getLogger(__name__)
 
@@ -63,11 +64,35 @@ def _standalone_error_page(template: str, status: int):
     return response
 
 
+def is_api(request) -> bool:
+    """The API's clients read JSON, also when what failed is no API operation (an unknown
+    path, a method it does not take, an error before the API's own handlers)."""
+    return getattr(request, "path", "").startswith("/api/")
+
+
+def api_error(status: int, message: str) -> JsonResponse:
+    """The API's error body (kam.api.errors) for answers made outside the API."""
+    return JsonResponse({"detail": str(message), "errors": {}}, status=status)
+
+
+API_MESSAGES = {
+    400: gettext_lazy("The request could not be read."),
+    403: gettext_lazy("You may not do this."),
+    404: gettext_lazy("Not found."),
+    405: gettext_lazy("This address does not take this method."),
+    500: gettext_lazy("Something went wrong on the server; it has been logged."),
+}
+
+
 def bad_request(request, exception=None):
+    if is_api(request):
+        return api_error(400, API_MESSAGES[400])
     return _standalone_error_page("400.html", 400)
 
 
 def permission_denied(request, exception=None):
+    if is_api(request):
+        return api_error(403, API_MESSAGES[403])
     return _error_page(request, "403.html", 403)
 
 
@@ -82,6 +107,8 @@ def csrf_failure(request, reason=""):
 
 
 def page_not_found(request, exception=None):
+    if is_api(request):
+        return api_error(404, API_MESSAGES[404])
     return _error_page(request, "404.html", 404)
 
 
@@ -91,6 +118,8 @@ def server_error(request=None):
     came from a middleware (a session saved after the view) rather than from the view."""
     if is_database_busy(sys.exc_info()[1]):
         return database_busy(request)
+    if is_api(request):
+        return api_error(500, API_MESSAGES[500])
     return _standalone_error_page("500.html", 500)
 
 
@@ -106,15 +135,17 @@ def is_database_busy(exception: BaseException | None) -> bool:
 
 def database_busy(request=None):
     """503 with Retry-After and a message saying nothing was saved, in the user's language;
-    JSON for the API."""
+    JSON for the API, the bare sentence for an account page section's edit (htmx shows it in
+    the section)."""
     message = _(
         "kam is busy writing other data (an import, most likely), so this could not be done "
         "just now. Nothing was saved. Try again in a few seconds."
     )
-    path = getattr(request, "path", "")
-    logger.warning("database busy (locked) answering %s", path)
-    if path.startswith("/api/"):
-        response = JsonResponse({"detail": message}, status=503)
+    logger.warning("database busy (locked) answering %s", getattr(request, "path", ""))
+    if is_api(request):
+        response = api_error(503, message)
+    elif request is not None and request.headers.get("HX-Request"):
+        response = HttpResponse(message, content_type="text/plain; charset=utf-8", status=503)
     else:
         context = _standalone_context(message=message)
         response = HttpResponse(loader.render_to_string("503.html", context), status=503)

@@ -183,6 +183,28 @@ def test_a_team_change_saves_in_place(client, cast):
     assert "finance_user" in section
 
 
+def test_a_stage_move_in_place_brings_the_master_data_out_of_band(client, cast):
+    """The stage is shown in the master data too: it comes back with the stages section and
+    replaces itself (htmx's out-of-band swap), so the page never shows two stages."""
+    account = cast.east_account
+    html = page(client, cast.owner_kam, account)
+    start = html.index('id="sales-stage-form"')
+    seen = html[html.index('name="sales-seen" value="', start) :].split('"')[3]
+    answer = client.post(
+        reverse("accounts:stage", args=[account.pk, "sales"]),
+        {"sales-stage": "trial", "sales-reason": "试用开始", "sales-seen": seen},
+        headers=HTMX,
+    )
+    assert answer.status_code == 200, answer.content.decode()[:500]
+    body = answer.content.decode()
+    assert body.lstrip().startswith('<section id="stages-tab"')
+    master = body[body.index('<div id="master"') :]
+    assert master.startswith('<div id="master" class="wide master-data" hx-swap-oob="true"')
+    assert '<a href="#sales-stages">小批量</a>' in master  # the cast reads Chinese
+    account.refresh_from_db()
+    assert account.sales_stage == "trial"
+
+
 def imported_modules(module_path: Path) -> set[str]:
     tree = ast.parse(module_path.read_text(encoding="utf-8"))
     out = set()

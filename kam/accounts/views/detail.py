@@ -58,6 +58,16 @@ def render_section(page: Page, section: Section) -> str:
     return render_to_string(section.template, context, request=page.request)
 
 
+def out_of_band(page: Page, key: str) -> str:
+    """Another section as it is now, marked to replace itself wherever it is on the page
+    (htmx's hx-swap-oob on its root, the element with data-section); "" if not shown."""
+    other = sections.get(key)
+    if other is None or not page.may(other.action):
+        return ""
+    html = render_section(page, other)
+    return html.replace(" data-section=", ' hx-swap-oob="true" data-section=', 1)
+
+
 def _page(page: Page, status: int = 200) -> HttpResponse:
     shown = [
         Shown(section, render_section(page, section))
@@ -96,7 +106,8 @@ def endpoint_view(section: Section, endpoint: sections.Endpoint):
             return _page(page, status=400)
         if is_htmx(request):  # the section as it is now, read again after the edit
             page = Page(request, _visible_account(request.user, pk))
-            return HttpResponse(render_section(page, section))
+            also = "".join(out_of_band(page, key) for key in section.also)
+            return HttpResponse(render_section(page, section) + also)
         url = reverse("accounts:detail", args=[account.pk])
         return redirect(f"{url}{sections.query_of(request)}#{outcome.anchor or section.dom_id}")
 

@@ -306,6 +306,7 @@ def register_sections() -> None:
             order=20,
             template="accounts/sections/stages.html",
             context=stages_context,
+            also=("master",),  # the stages are shown in the master data
             endpoints=(
                 Endpoint("stage", "stage/<str:track>/", change_stage),
                 Endpoint("check", "check/", check_item),

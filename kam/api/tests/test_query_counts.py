@@ -5,6 +5,7 @@ Refresh after a deliberate change with ``UPDATE_QUERY_COUNTS=1`` on SQLite and o
 PostgreSQL (see kam.core.testing). A new list operation in the description fails
 `test_every_api_list_is_pinned` until it is added to LISTS."""
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,8 +15,10 @@ from django.test.utils import CaptureQueriesContext
 
 from kam.accounts import services as account_services
 from kam.accounts.choices import TeamRole
+from kam.accounts.models import Account
 from kam.core import testing
 from kam.people.models import Contact
+from kam.sales.services import import_orders
 
 from .conftest import TokenClient
 
@@ -31,6 +34,7 @@ class List:
     variant: str = ""
     query: str = ""
     args: Callable = lambda cast: {}
+    prepare: Callable | None = None  # (client, url) → None: run before the measured request
     users: tuple[str, ...] = USERS  # who may use the list
 
     def url(self, cast) -> str:
@@ -41,6 +45,36 @@ class List:
         name = f"{self.path} ({self.variant})" if self.variant else self.path
         return f"api GET {name} | {user}"
 
+
+def cold(client, url) -> None:
+    """As after an import: no analysis in memory or on disk (kam.value.portfolio)."""
+    from kam.value import portfolio, snapshot
+
+    portfolio.clear()
+    shutil.rmtree(snapshot.directory(), ignore_errors=True)
+
+
+def warm(client, url) -> None:
+    """The same request once before: what every later request costs."""
+    assert client.get(url).status_code == 200
+
+
+def _east(cast) -> dict:
+    return {"account_id": cast.east_account.pk}
+
+
+# value (kam/value/api.py): figures from the cached analysis, measured cold and warm
+VALUE_LISTS = [
+    List("/api/v1/metrics/", "cold", "period=2025", prepare=cold),
+    List("/api/v1/metrics/", "warm", "period=2025", prepare=warm),
+    List(
+        "/api/v1/metrics/",
+        "default period, filtered, warm",
+        "tier=ordinary&q=公司&ordering=-growth&updated_since=2020-01-01T00:00:00&limit=2",
+        prepare=warm,
+    ),
+    List("/api/v1/accounts/{account_id}/tier/history/", args=_east),
+]
 
 LISTS = [
     List("/api/v1/accounts/"),
@@ -55,6 +89,7 @@ LISTS = [
     ),
     List("/api/v1/contacts/"),
     List("/api/v1/deletions/"),
+    *VALUE_LISTS,
     # sales: order lines, and imports (for those who may import)
     List("/api/v1/order-lines/"),
     List(
@@ -108,22 +143,40 @@ def import_file(user, rows: list[str]):
     return web_import.start_import(job, background=False)
 
 
+def with_sales(folder, name: str) -> None:
+    """A year of monthly orders for every living account, imported the real way, so the
+    value operations read an analysis that is cached (the stamps exist) and not empty."""
+    lines = ["客户编码,客户名称,单据编号,日期,金额,成本"]
+    for code, title in Account.objects.alive().values_list("code", "name"):
+        for month in range(1, 13):
+            amount = 1000 * month + len(lines)
+            lines.append(
+                f"{code},{title},{name}-{code}-{month},2025-{month:02}-15,{amount},{amount // 2}"
+            )
+    (folder / f"{name}.csv").write_text("\n".join(lines), encoding="utf-8")
+    import_orders(folder / f"{name}.csv")
+
+
 def measure_all(cast, clients) -> None:
     for item in LISTS:
         for user in item.users:
+            if item.prepare is not None:
+                item.prepare(clients[user], item.url(cast))
             with CaptureQueriesContext(connection) as captured:
                 response = clients[user].get(item.url(cast))
             assert response.status_code == 200, (item.key(user), response.content[:300])
             testing.check(item.key(user), captured.captured_queries)
 
 
-def test_every_api_list_costs_its_pinned_queries_whatever_the_rows(cast, token_of):
+def test_every_api_list_costs_its_pinned_queries_whatever_the_rows(cast, token_of, tmp_path):
     cast.refused_job = import_file(cast.boss, [BAD_ROW])
     clients = {user: TokenClient(token_of(user)) for user in {*USERS, *IMPORTERS}}
     for client in clients.values():
         client.get("/api/v1/accounts/")  # the token's first use is noted: not a list's cost
+    with_sales(tmp_path, "first")
     measure_all(cast, clients)
     more_rows(cast)
+    with_sales(tmp_path, "second")
     measure_all(cast, clients)  # the same keys: a different count fails (kam.core.testing)
 
 
@@ -141,4 +194,75 @@ def test_every_api_list_is_pinned():
 
 def test_no_baseline_is_left_for_a_list_that_is_gone():
     wanted = {item.key(user) for item in LISTS for user in item.users}
+    wanted |= {item.key(user) for item, users in ONES for user in users}
     assert testing.stale_keys("api ", wanted) == []
+
+
+# ---------------------------------------------------------------- single objects (value)
+
+
+@dataclass(frozen=True)
+class One(List):
+    """An operation on one object, pinned like a list (with its method and body)."""
+
+    method: str = "get"
+    body: dict | None = None
+
+    def key(self, user: str) -> str:
+        return super().key(user).replace("api GET", f"api {self.method.upper()}", 1)
+
+
+TIER = "/api/v1/accounts/{account_id}/tier/"
+
+
+def set_diamond(client, url) -> None:
+    """The tier set once before, to another tier: the measured change is a change."""
+    body = {"override": "diamond", "reason": "before"}
+    assert client.put(url, body, content_type="application/json").status_code == 200
+
+
+ONES = [  # (operation, users)
+    (One("/api/v1/portfolio/", "cold", "period=2025", prepare=cold), USERS),
+    (One("/api/v1/portfolio/", "warm", "period=2025", prepare=warm), USERS),
+    (One("/api/v1/portfolio/", "default period, warm", prepare=warm), USERS),
+    (One(TIER, "warm", "period=2025", _east, warm), USERS),
+    (
+        One(
+            TIER,
+            "set by hand",
+            "period=2025",
+            _east,
+            set_diamond,
+            method="put",
+            body={"override": "gold", "reason": "measured"},
+        ),
+        ("boss",),
+    ),
+]
+
+
+def measure_ones(cast, clients) -> None:
+    for item, users in ONES:
+        for user in users:
+            url = item.url(cast)
+            if item.prepare is not None:
+                item.prepare(clients[user], url)
+            send = getattr(clients[user], item.method)
+            with CaptureQueriesContext(connection) as captured:
+                if item.body is None:
+                    response = send(url)
+                else:
+                    response = send(url, item.body, content_type="application/json")
+            assert response.status_code == 200, (item.key(user), response.content[:300])
+            testing.check(item.key(user), captured.captured_queries)
+
+
+def test_every_value_operation_costs_its_pinned_queries_whatever_the_rows(cast, token_of, tmp_path):
+    clients = {user: TokenClient(token_of(user)) for user in USERS}
+    for client in clients.values():
+        client.get("/api/v1/accounts/")  # the token's first use is noted: not a cost
+    with_sales(tmp_path, "first")
+    measure_ones(cast, clients)
+    more_rows(cast)
+    with_sales(tmp_path, "second")
+    measure_ones(cast, clients)

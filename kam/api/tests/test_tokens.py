@@ -85,3 +85,24 @@ def test_only_an_administrator_makes_tokens_for_others_from_the_cli(cast):
     assert TokenClient(token).get(ACCOUNTS).status_code == 200
     with pytest.raises(CommandError):
         kam("revoke", ApiToken.objects.get().prefix, "--as", "outsider_kam")
+
+
+def test_an_administrator_revokes_a_leaked_token_in_the_admin(cast, client, token_of):
+    token = token_of("owner_kam")
+    row = ApiToken.objects.get()
+    changelist = "/admin/users/apitoken/"
+    client.force_login(cast.boss)
+    listed = client.get(changelist).content.decode()
+    assert row.prefix in listed and token not in listed and row.key_hash not in listed
+    client.post(changelist, {"action": "revoke", "_selected_action": [row.pk]})
+    assert TokenClient(token).get(ACCOUNTS).status_code == 401
+    assert ApiToken.objects.filter(pk=row.pk, revoked_at__isnull=False).exists()  # kept
+
+
+def test_a_kam_cannot_see_or_revoke_tokens_in_the_admin(cast, client, token_of):
+    token = token_of("boss")
+    client.force_login(cast.director)
+    changelist = "/admin/users/apitoken/"
+    assert client.get(changelist).status_code in (302, 403)  # to sign-in if not staff
+    client.post(changelist, {"action": "revoke", "_selected_action": [ApiToken.objects.get().pk]})
+    assert TokenClient(token).get(ACCOUNTS).status_code == 200

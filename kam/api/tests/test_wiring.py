@@ -139,3 +139,17 @@ def test_errors_are_in_the_callers_language(api_as):
     assert chinese.status_code == english.status_code == 404
     assert chinese.json()["detail"] != english.json()["detail"]
     assert english.json()["detail"] == "Not found."
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nope/", "/api/v1/accounts/abc/", "/api/v1/x/1/y/"])
+def test_an_unknown_address_under_the_api_answers_json_in_the_users_language(api_as, path):
+    response = api_as("owner_kam", HTTP_ACCEPT_LANGUAGE="zh-hans").get(path)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "未找到。", "errors": {}}
+
+
+def test_a_method_an_address_does_not_take_answers_json_with_allow(api_as):
+    response = api_as("owner_kam", HTTP_ACCEPT_LANGUAGE="en").put("/api/v1/accounts/")
+    assert response.status_code == 405
+    assert response.json()["detail"] == "This address does not take this method."
+    assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}

@@ -5,6 +5,7 @@ import pytest
 
 from kam.accounts.models import Account, AccountTeamMember
 from kam.accounts.services import update_account
+from kam.core.models import FieldChange
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +108,27 @@ def test_contacts_follow_their_account(cast, api_as):
     assert owner.get(url).status_code == 404
     feed = owner.get("/api/v1/deletions/", {"kind": "contact"}).json()["results"]
     assert [r["id"] for r in feed] == [created.json()["id"]]
+
+
+def test_a_contact_changed_on_a_stale_copy_is_409_and_each_change_is_in_history(cast, api_as):
+    owner, colleague = api_as("owner_kam"), api_as("boss", HTTP_ACCEPT_LANGUAGE="en")
+    body = {"account": cast.east_account.pk, "name": "王经理", "phone": "021-1"}
+    url = f"/api/v1/contacts/{owner.post('/api/v1/contacts/', body, 'application/json').json()['id']}/"
+    etag = owner.get(url)["ETag"]
+    assert (
+        colleague.patch(url, {"phone": "021-2"}, content_type="application/json").status_code == 200
+    )
+    stale = owner.patch(
+        url, {"phone": "021-3"}, content_type="application/json", HTTP_IF_MATCH=etag
+    )
+    assert stale.status_code == 409 and stale.json()["conflicts"][0]["now"] == "021-2"
+    fresh = owner.get(url)["ETag"]
+    again = owner.patch(
+        url, {"phone": "021-3"}, content_type="application/json", HTTP_IF_MATCH=fresh
+    )
+    assert again.status_code == 200 and again["ETag"] != fresh
+    changes = FieldChange.objects.filter(field="phone").order_by("pk")
+    assert [(c.old_value, c.new_value, c.changed_by.username) for c in changes] == [
+        ("021-1", "021-2", "boss"),
+        ("021-2", "021-3", "owner_kam"),
+    ]

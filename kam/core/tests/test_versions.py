@@ -23,3 +23,17 @@ def test_saving_an_account_changes_the_value_stamp_only(db):
     assert after[versions.VALUE] != before[versions.VALUE]
     assert after[versions.ROLLUP] == before[versions.ROLLUP]
     assert account.pk
+
+
+def test_a_stamp_says_when_its_data_last_changed(db):
+    from django.utils import timezone
+
+    assert versions.changed_at(versions.ROLLUP) is None
+    versions.bump(versions.ROLLUP)
+    first = versions.changed_at(versions.ROLLUP)
+    later = timezone.now()
+    versions.bump(versions.VALUE)
+    assert versions.changed_at(versions.ROLLUP) == first <= later
+    assert versions.changed_at(versions.ROLLUP, versions.VALUE) >= later
+    versions.bump(versions.ROLLUP)
+    assert versions.changed_at(versions.ROLLUP) >= later

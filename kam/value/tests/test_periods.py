@@ -47,6 +47,23 @@ def test_older_links_and_nonsense():
         assert periods.from_query(QueryDict(nonsense)) is None
 
 
+@pytest.mark.parametrize(
+    "address", ["period=nonsense", "period=2025-Q5", "period=range", "from=2025-03", "period=0001"]
+)
+def test_the_strict_reader_refuses_what_the_pages_forgive(address):
+    """The API answers these with 400; a page shows its default period instead."""
+    with pytest.raises(ValueError):
+        periods.parse_query(QueryDict(address))
+    assert periods.from_query(QueryDict(address)) is None
+
+
+def test_the_strict_reader_reads_what_the_pages_read():
+    assert periods.parse_query(QueryDict("")) is None
+    assert periods.parse_query(QueryDict("year=2025&quarter=2")) == Period.quarter(2025, 2)
+    span = periods.parse_query(QueryDict("period=range&from=2025-03&to=2025-08"))
+    assert span == Period.between(date(2025, 3, 1), date(2025, 8, 1))
+
+
 def test_labels_in_both_languages():
     with translation.override("en"):
         labels = [periods.label(p) for p in EVERY_KIND]

@@ -72,3 +72,15 @@ def test_an_edit_in_a_view_while_locked_says_busy(cast, locked):
     response = browser.post(reverse("logout"), headers={"Accept-Language": "en"})
     assert response.status_code == 503
     assert "Try again in a few seconds" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_section_edit_while_locked_gets_the_bare_sentence_for_the_section(cast, locked):
+    """htmx shows a 503's plain text in the account page section (kam.js)."""
+    browser = Client(raise_request_exception=False)
+    form = {"username": "boss", "password": CAST_PASSWORD}
+    headers = {"HX-Request": "true", "Accept-Language": "en"}
+    response = browser.post(reverse("login"), form, headers=headers)
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith("text/plain")
+    assert response.content.decode().startswith("kam is busy writing other data")

@@ -254,6 +254,7 @@ ADMIN = {
     "accounts.stagemilestone": ("any", Action.STEER_VALUE, "any", Action.STEER_VALUE),
     "core.fieldchange": (Action.STEER_VALUE, None, Action.STEER_VALUE, None),
     "users.user": (Action.ADMINISTER, Action.ADMINISTER, Action.ADMINISTER, Action.ADMINISTER),
+    "users.apitoken": (Action.ADMINISTER, None, Action.ADMINISTER, None),  # look and revoke
     "people.contact": ("any", ("some", Action.EDIT), ("account", Action.VIEW), "edit"),
     "sales.orderline": ("any", None, ("account", Action.VIEW), None),
     "sales.accountmonth": ("any", None, ("account", Action.VIEW), None),
@@ -315,6 +316,7 @@ def _objects(world) -> dict[str, list[tuple[str | None, object]]]:
 
     from kam.accounts.models import StageMilestone
     from kam.sales.models import AccountMonth, CostToServe, ImportBatch, OrderLine
+    from kam.users.services import create_api_token
     from kam.value.analytics.policy import Policy
     from kam.value.models import AccountPotential, AccountTier, TierConfig
     from kam.value.services import override_tier, save_tier_config, set_potential
@@ -353,6 +355,7 @@ def _objects(world) -> dict[str, list[tuple[str | None, object]]]:
     out["accounts.stagemilestone"] = [(None, milestone)]
     out["core.fieldchange"] = [(None, FieldChange.objects.first())]
     out["users.user"] = [(None, world.outsider_kam)]
+    out["users.apitoken"] = [(None, create_api_token(world.outsider_kam, "ERP")[0])]
     out["sales.importbatch"] = [(None, b) for b in ImportBatch.objects.all()[:1]]
     out["sales.importjob"] = [(None, world.job)]
     out["value.tierconfig"] = [(None, TierConfig.objects.first())]
@@ -627,6 +630,7 @@ def _upload(world) -> dict:
 
 
 STAGE_MOVE = {"track": "sales", "stage": "qualified", "reason": "matrix"}
+TIER_SET = {"override": "gold", "reason": "matrix"}
 API = {
     ("get", "/api/v1/openapi.json"): ApiRoute(PUBLIC),
     ("get", "/api/v1/docs"): ApiRoute(PUBLIC),
@@ -683,6 +687,14 @@ API = {
     ("delete", "/api/v1/contacts/{contact_id}/"): ApiRoute(
         ACCOUNT, "delete", Action.EDIT, API_WRITE, (("contact_id", _contact_of),)
     ),
+    # value (kam/value/api.py): figures of what one sees; the tier set by those who steer
+    ("get", "/api/v1/metrics/"): ApiRoute(SIGNED_IN),
+    ("get", "/api/v1/portfolio/"): ApiRoute(SIGNED_IN),
+    ("get", "/api/v1/accounts/{account_id}/tier/"): ApiRoute(ACCOUNT, action=Action.VIEW),
+    ("put", "/api/v1/accounts/{account_id}/tier/"): ApiRoute(
+        ACCOUNT, "put", Action.STEER_VALUE, API_WRITE, body=lambda w: TIER_SET
+    ),
+    ("get", "/api/v1/accounts/{account_id}/tier/history/"): ApiRoute(ACCOUNT, action=Action.VIEW),
     # sales: the lines follow their account; imports as on the import page (the job is the
     # director's upload: its uploader and administrators see it)
     ("get", "/api/v1/order-lines/"): ApiRoute(SIGNED_IN),

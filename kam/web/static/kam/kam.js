@@ -51,3 +51,25 @@ document.addEventListener("htmx:beforeSwap", function (event) {
     event.detail.isError = false;
   }
 });
+
+// A section's edit that kam did not save (busy database, server error, no network): say so
+// in the section, so a tick that looks done is never silently lost. A 503 brings its own
+// sentence (plain text); otherwise the page's generic one.
+function sectionOf(event) {
+  var elt = event.detail.elt;
+  return elt && elt.closest ? elt.closest("[data-section]") : null;
+}
+function showUnsaved(event) {
+  var section = sectionOf(event);
+  if (!section) { return; }
+  var xhr = event.detail.xhr;
+  var plain = xhr && (xhr.getResponseHeader("Content-Type") || "").indexOf("text/plain") === 0;
+  var generic = document.getElementById("section-unsaved");
+  var alert = section.querySelector(".section-unsaved") || document.createElement("p");
+  alert.className = "section-unsaved error";
+  alert.setAttribute("role", "alert");
+  alert.textContent = plain && xhr.responseText ? xhr.responseText : (generic ? generic.textContent : "");
+  section.insertBefore(alert, section.firstChild);
+}
+document.addEventListener("htmx:responseError", showUnsaved);
+document.addEventListener("htmx:sendError", showUnsaved);

@@ -52,6 +52,20 @@ def test_account_page_in_both_languages(browse, demo):
     tab.screenshot("account-en")
 
 
+def submit_in_place(tab, form, path: str) -> int:
+    """Submit `form`, which saves in place: the answer's status, and the page never left."""
+    page = tab.page
+    page.evaluate("() => { window.kamMarker = 'same page'; }")
+    with page.expect_response(lambda r: path in r.url) as answer:
+        form.locator("button[type=submit]").click()
+    status = answer.value.status
+    page.wait_for_function(  # htmx has read the answer, swapped and settled
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+    assert page.evaluate("() => window.kamMarker") == "same page", "no navigation"
+    return status
+
+
 def test_director_overrides_a_tier_with_a_reason(browse, demo):
     code = "C00017"  # a planted one-off big ticket: the figures keep it out of gold
     tab = browse("director")
@@ -63,11 +77,11 @@ def test_director_overrides_a_tier_with_a_reason(browse, demo):
     form = tab.page.locator("#override-form")
     form.locator("[name=tier]").select_option(wanted)
     form.locator("[name=reason]").fill(reason)
-    with tab.page.expect_navigation():
-        form.locator("button[type=submit]").click()
+    assert submit_in_place(tab, form, "/s/tier/override/") == 200
     tab.assert_clean()
 
-    assert wanted in tab.page.locator("#tier-tag").get_attribute("class")
+    tag = tab.page.locator("#tier-tag")  # beside the name: another section, swapped with it
+    assert wanted in tag.get_attribute("class")
     history = tab.page.locator("#tier-history")
     assert history.get_attribute("open") is not None, "the history is open once it has entries"
     entry = history.locator("tbody tr", has_text=reason)
@@ -93,9 +107,7 @@ def test_override_without_a_reason_is_refused(browse):
     form.locator("[name=reason]").fill("")
     form.locator("[name=reason]").evaluate("e => e.removeAttribute('required')")
     tab.tolerated.append("status of 400")  # the form comes back with its errors
-    with tab.page.expect_navigation() as answer:
-        form.locator("button[type=submit]").click()
-    assert answer.value.status == 400
+    assert submit_in_place(tab, form, "/s/tier/override/") == 400
     tab.assert_clean()
     assert tab.page.locator("#tier-tag").get_attribute("class") == before
     assert tab.page.locator("#tier-history tbody tr").count() == history
@@ -118,9 +130,7 @@ result = {"pk": a.pk, "code": a.code}
     form.locator("[name=sales-stage]").select_option("volume")
     form.locator("[name=sales-reason]").fill("")
     tab.tolerated.append("status of 400")  # the form comes back with the question
-    with tab.page.expect_navigation() as answer:
-        form.locator("button[type=submit]").click()
-    assert answer.value.status == 400
+    assert submit_in_place(tab, form, "/s/stages/stage/") == 400
     tab.assert_clean()
     asked = tab.page.locator("#sales-stage-form").inner_text()
     assert "This move skips Small-batch trial." in asked
@@ -132,12 +142,12 @@ result = {"pk": a.pk, "code": a.code}
     form = tab.page.locator("#sales-stage-form")
     form.locator("[name=sales-stage]").select_option("volume")
     form.locator("[name=sales-reason]").fill(reason)
-    with tab.page.expect_navigation() as answer:
-        form.locator("button[type=submit]").click()
-    assert answer.value.status == 200
+    assert submit_in_place(tab, form, "/s/stages/stage/") == 200
     tab.assert_clean()
     current = tab.page.locator("#sales-stages [aria-current=step]")
     assert current.get_attribute("data-stage") == "volume"
+    master = tab.page.locator("#master a[href='#sales-stages']")  # swapped out of band
+    assert master.inner_text() == "Volume ramp"
     assert tab.page.locator("#stage-history tbody tr", has_text=reason).count() == 1
     unproven = tab.page.locator("#sales-stages .unproven").inner_text()
     assert "Qualified supplier" in unproven and "Small-batch trial" in unproven
@@ -184,3 +194,29 @@ result = {"pk": a.pk, "code": a.code}
     assert page.locator(
         f"#check-sales-qualified li[data-item='{key}'] input[type=checkbox]"
     ).is_checked()
+
+
+def test_a_tick_that_could_not_be_saved_says_so_in_its_section(browse, kam_server):
+    """No network (or no answer from kam): the section says the change was not saved, instead
+    of leaving a ticked box that looks saved."""
+    account = kam_server.python(
+        """
+from kam.accounts.models import Account
+a = (Account.objects.filter(sales_stage="qualified", status="active")
+     .exclude(stage_checks__done=True).order_by("-code").first())
+result = {"code": a.code}
+"""
+    )
+    tab = browse("director", language="en")
+    open_from_list(tab, account["code"])
+    page = tab.page
+    item = page.locator("#check-sales-qualified li[data-item]").first
+    tab.tolerated += ["htmx:afterRequest", "htmx:sendError", "ERR_INTERNET_DISCONNECTED"]
+    page.context.set_offline(True)
+    try:
+        item.locator("input[type=checkbox]").check()
+        alert = page.locator("#stages-tab .section-unsaved[role=alert]")
+        alert.wait_for()
+    finally:
+        page.context.set_offline(False)
+    assert alert.inner_text().startswith("Not saved: kam did not answer this change.")
