@@ -353,6 +353,16 @@ def test_a_token_may_send_more_than_an_anonymous_body(cast, api_as, settings):
     assert anonymous.status_code == 413 and set(anonymous.json()) == {"detail", "errors"}
 
 
+def test_a_token_is_held_to_the_import_limit_before_the_body_is_read(cast, token_of, settings):
+    from kam.web.tests.test_body_limit import HUGE, post_announcing
+
+    settings.KAM_IMPORT_MAX_UPLOAD_BYTES = 1000
+    client = TokenClient(token_of("boss"), HTTP_ACCEPT_LANGUAGE="en")
+    response = post_announcing(client, IMPORTS, CONTENT_LENGTH=str(HUGE))
+    assert response.status_code == 413
+    assert response.json() == {"detail": "kam accepts at most 1 MB in one request.", "errors": {}}
+
+
 def test_only_importers_may_import_and_each_sees_what_the_page_shows(cast, api_as):
     kam = api_as("owner_kam")
     assert send(kam, csv_upload(GOOD)).status_code == 403
