@@ -1,7 +1,11 @@
 """What the benchmarks share: the PostgreSQL server they may use, Django set-up, labels."""
 
+import json
 import os
 import platform
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 PG_HOST = "127.0.0.1"  # benchmarks talk to this machine only
@@ -60,3 +64,38 @@ def versions() -> dict:
     except Exception:  # PostgreSQL leg not requested or server down: only a label is lost
         out["postgresql"] = None
     return out
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_leg(args: list[str], env: dict | None, label: str) -> dict:
+    """Run one leg of a benchmark (`python -m ARGS…`) in its own process: its lines are echoed
+    under `label`, its figures come back from the line marked RESULT_MARK."""
+    cmd = [sys.executable, "-m", *args]
+    proc = subprocess.run(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, text=True, check=False)
+    result = None
+    for line in proc.stdout.splitlines():
+        if line.startswith(RESULT_MARK):
+            result = json.loads(line[len(RESULT_MARK) :])
+        elif line.strip():
+            print(f"    [{label}] {line}")
+    if proc.returncode or result is None:
+        raise SystemExit(f"{label} failed (exit code {proc.returncode})")
+    return result
+
+
+def count_queries(call: Callable[[], object]) -> int:
+    """How many SQL statements `call()` sends on the default connection."""
+    from django.db import connection
+
+    count = 0
+
+    def counting(execute, sql, params, many, context):
+        nonlocal count
+        count += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counting):
+        call()
+    return count

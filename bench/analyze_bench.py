@@ -41,7 +41,6 @@ import json
 import os
 import resource
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -61,6 +60,7 @@ from bench._common import (  # noqa: E402
     fmt,
     pg_admin,
     pg_url,
+    run_leg,
     versions,
 )
 
@@ -598,17 +598,7 @@ def _fresh(backend: str, workdir: Path, csv: Path) -> None:
 
 
 def _run(args: list[str], env: dict | None, label: str) -> dict:
-    cmd = [sys.executable, "-m", "bench.analyze_bench", *args]
-    proc = subprocess.run(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, text=True, check=False)
-    result = None
-    for line in proc.stdout.splitlines():
-        if line.startswith(RESULT_MARK):
-            result = json.loads(line[len(RESULT_MARK) :])
-        elif line.strip():
-            print(f"    [{label}] {line}")
-    if proc.returncode or result is None:
-        raise SystemExit(f"{label} failed (exit code {proc.returncode})")
-    return result
+    return run_leg(["bench.analyze_bench", *args], env, label)
 
 
 def _env(backend: str, workdir: Path, csv: Path) -> dict:

@@ -36,7 +36,6 @@ import math
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -54,6 +53,7 @@ from bench._common import (  # noqa: E402
     fmt,
     pg_admin,
     pg_url,
+    run_leg,
     versions,
 )
 
@@ -297,19 +297,10 @@ def _run_worker(kind: str, backend: str, csv: Path, workdir: Path, reimport: boo
         KAM_VAR_DIR=str(workdir / "var"),
         CONN_MAX_AGE="0",
     )
-    cmd = [sys.executable, "-m", "bench.import_bench", "--worker", kind, "--csv", str(csv)]
+    cmd = ["bench.import_bench", "--worker", kind, "--csv", str(csv)]
     if not reimport:
         cmd.append("--no-reimport")
-    proc = subprocess.run(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, text=True, check=False)
-    result = None
-    for line in proc.stdout.splitlines():
-        if line.startswith(RESULT_MARK):
-            result = json.loads(line[len(RESULT_MARK) :])
-        elif line.strip():
-            print(f"    [{backend} {kind}] {line}")
-    if proc.returncode or result is None:
-        raise SystemExit(f"{backend} {kind} leg failed (exit code {proc.returncode})")
-    return result
+    return run_leg(cmd, env, f"{backend} {kind} leg")
 
 
 def _rate(lines: int, seconds: float | None) -> float | None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,10 +33,12 @@ from bench import _data  # noqa: E402
 from bench._common import (  # noqa: E402
     BACKENDS,
     RESULT_MARK,
+    count_queries,
     django_setup,
     drop_sqlite,
     pg_admin,
     pg_url,
+    run_leg,
 )
 
 PG_DB = "kam_lines_api_bench"
@@ -73,18 +74,7 @@ class TimedClient:
         return self.seconds[-1], response.json()
 
     def queries(self, url: str) -> int:
-        from django.db import connection
-
-        count = 0
-
-        def counting(execute, sql, params, many, context):
-            nonlocal count
-            count += 1
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(counting):
-            self.get(url)
-        return count
+        return count_queries(lambda: self.get(url))
 
 
 def _load(csv: Path, lines: int) -> float | None:
@@ -240,18 +230,9 @@ def _run(backend: str, workdir: Path, csv: Path, args) -> dict:
         ALLOWED_HOSTS="127.0.0.1",
         KAM_VAR_DIR=str(workdir / "var"),
     )
-    cmd = [sys.executable, "-m", "bench.lines_api_bench", "--worker", "--csv", str(csv)]
+    cmd = ["bench.lines_api_bench", "--worker", "--csv", str(csv)]
     cmd += ["--lines", str(args.lines), "--requests", str(args.requests)]
-    proc = subprocess.run(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, text=True, check=False)
-    result = None
-    for line in proc.stdout.splitlines():
-        if line.startswith(RESULT_MARK):
-            result = json.loads(line[len(RESULT_MARK) :])
-        elif line.strip():
-            print(f"    [{backend}] {line}")
-    if proc.returncode or result is None:
-        raise SystemExit(f"{backend} failed (exit code {proc.returncode})")
-    return result
+    return run_leg(cmd, env, backend)
 
 
 def print_report(results: list[dict], lines: int) -> None:

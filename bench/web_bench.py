@@ -28,7 +28,6 @@ import json
 import math
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -39,7 +38,14 @@ if str(REPO) not in sys.path:  # run as a file rather than with -m
 
 from bench import _data  # noqa: E402
 from bench import analyze_bench as analysis_bench  # noqa: E402
-from bench._common import BACKENDS, RESULT_MARK, django_setup, versions  # noqa: E402
+from bench._common import (  # noqa: E402
+    BACKENDS,
+    RESULT_MARK,
+    count_queries,
+    django_setup,
+    run_leg,
+    versions,
+)
 
 GOAL_P95 = 0.150
 BENCH_USER = "bench-web-boss"
@@ -82,18 +88,7 @@ class TimedClient:
         return self.seconds[-1]
 
     def queries(self, url: str) -> int:
-        from django.db import connection
-
-        count = 0
-
-        def counting(execute, sql, params, many, context):
-            nonlocal count
-            count += 1
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(counting):
-            self.get(url)
-        return count
+        return count_queries(lambda: self.get(url))
 
 
 def _pending() -> int:
@@ -205,26 +200,10 @@ def _env(backend: str, workdir: Path, csv: Path) -> dict:
 
 
 def _run(backend: str, workdir: Path, csv: Path, args) -> dict:
-    cmd = [sys.executable, "-m", "bench.web_bench", "--worker", "--requests", str(args.requests)]
+    cmd = ["bench.web_bench", "--worker", "--requests", str(args.requests)]
     if args.no_migrate:
         cmd.append("--no-migrate")
-    proc = subprocess.run(
-        cmd,
-        cwd=REPO,
-        env=_env(backend, workdir, csv),
-        stdout=subprocess.PIPE,
-        text=True,
-        check=False,
-    )
-    result = None
-    for line in proc.stdout.splitlines():
-        if line.startswith(RESULT_MARK):
-            result = json.loads(line[len(RESULT_MARK) :])
-        elif line.strip():
-            print(f"    [{backend}] {line}")
-    if proc.returncode or result is None:
-        raise SystemExit(f"{backend} failed (exit code {proc.returncode})")
-    return result
+    return run_leg(cmd, _env(backend, workdir, csv), backend)
 
 
 def _ms(seconds: float) -> str:
