@@ -11,7 +11,6 @@ from csp.utils import build_policy
 from django.conf import settings
 from django.http import Http404
 from django.utils.cache import add_never_cache_headers
-from django.utils.translation import gettext as _
 
 from kam.users.services import user_for_token
 
@@ -86,18 +85,6 @@ def is_signed_in(request, size: int | None) -> bool:
     return kind.lower() == "bearer" and user_for_token(token.strip()) is not None
 
 
-def too_large(request, limit: int, signed_in: bool):
-    """kam's page, or for the API its JSON error, in the same words."""
-    if not views.is_api(request):
-        return views.request_too_large(limit, signed_in=signed_in)
-    if signed_in:
-        detail = _("kam accepts at most %(limit_mb)s MB in one request.")
-    else:
-        detail = _("kam accepts at most %(limit_kib)s KiB before you sign in.")
-    sizes = {"limit_mb": max(1, limit // 1024 // 1024), "limit_kib": max(1, limit // 1024)}
-    return views.api_error(413, detail % sizes)
-
-
 def declared_body_size(request) -> int | None:
     """The size the client announces, or None for a body of unannounced length (chunked)."""
     if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
@@ -124,7 +111,7 @@ class BodyLimitMiddleware:
         signed_in = is_signed_in(request, size)
         limit = body_limit(signed_in)
         if (size is None and not signed_in) or (size or 0) > limit:
-            return too_large(request, limit, signed_in)
+            return views.request_too_large(request, limit, signed_in=signed_in)
         return self.get_response(request)
 
 

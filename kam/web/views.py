@@ -154,13 +154,17 @@ def database_busy(request=None):
     return response
 
 
-def request_too_large(limit: int, *, signed_in: bool):
-    """The answer to a body over the limit, given before a byte of it is read."""
-    context = _standalone_context(
-        limit_kib=max(1, limit // 1024),
-        limit_mb=max(1, limit // 1024 // 1024),
-        signed_in=signed_in,
-    )
+def request_too_large(request, limit: int, *, signed_in: bool):
+    """The answer to a body over the limit, given before a byte of it is read: kam's page,
+    or for the API its JSON error in the same words."""
+    sizes = {"limit_kib": max(1, limit // 1024), "limit_mb": max(1, limit // 1024 // 1024)}
+    if is_api(request):
+        if signed_in:
+            detail = _("kam accepts at most %(limit_mb)s MB in one request.")
+        else:
+            detail = _("kam accepts at most %(limit_kib)s KiB before you sign in.")
+        return api_error(413, detail % sizes)
+    context = _standalone_context(signed_in=signed_in, **sizes)
     response = HttpResponse(loader.render_to_string("413.html", context), status=413)
     response.kam_error_page = True
     return response
