@@ -21,7 +21,7 @@ from kam.accounts import access
 from kam.accounts.access import Action
 from kam.accounts.models import Account
 from kam.core.currency import ISO_4217
-from kam.core.rest import READ, Id, Page, aware, errors, ordered, since
+from kam.core.rest import READ, Id, Page, aware, errors, not_found, ordered, since
 
 from . import web_import
 from .choices import ImportOrigin
@@ -276,7 +276,7 @@ def visible_jobs(user, rows=JOBS):
 def _job(request, job_id: int, rows=JOBS) -> ImportJob:
     job = visible_jobs(request.auth, rows).filter(pk=job_id).first()
     if job is None:
-        raise HttpError(404, _("Not found."))
+        raise not_found()
     return job
 
 
