@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kam.sales",
     "kam.web",
     "kam.value",
+    "kam.care",
     "kam.demo",
     "kam.api",
 ]

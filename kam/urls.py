@@ -14,6 +14,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("customers/", include("kam.accounts.urls")),
     path("import/", include("kam.sales.urls")),
+    path("people/", include("kam.people.urls")),
+    path("care/", include("kam.care.urls")),
     path("", include("kam.value.urls")),
     path("", include("kam.web.urls")),
 ]

@@ -3,7 +3,10 @@ and the routers of the apps, found by convention (an app's `api.py` with a `rout
 new domain adds its endpoints without editing this file.
 
 Each app's `api.py` may set `PREFIX` (the path its router is mounted at, default the app's
-label) and register kinds in the deletions feed (kam.core.rest.deletions)."""
+label), or instead list `ROUTERS` as (prefix, router) pairs when its endpoints live under
+several paths (people: contacts, cards, third parties, connections, paths); it may register
+kinds in the deletions feed (kam.core.rest.deletions). Two apps may share a prefix (care's
+coverage under "accounts"): their paths must differ."""
 
 from datetime import datetime
 from importlib import import_module
@@ -45,7 +48,8 @@ def build() -> NinjaAPI:
 
 
 def app_routers():
-    """(prefix, router) of every installed kam app that has an `api.py` with a router."""
+    """(prefix, router) of every installed kam app that has an `api.py` with a router or
+    a ROUTERS list."""
     for config in apps.get_app_configs():
         if not config.name.startswith("kam.") or config.name == "kam.api":
             continue
@@ -55,6 +59,7 @@ def app_routers():
         router = getattr(module, "router", None)
         if isinstance(router, Router):
             yield getattr(module, "PREFIX", config.label), router
+        yield from getattr(module, "ROUTERS", ())
 
 
 class Deletion(Schema):

@@ -11,6 +11,8 @@ def _display(value) -> str:
         return ""
     if isinstance(value, models.Model):
         return str(value.pk)
+    if isinstance(value, list | tuple):
+        return ",".join(str(item) for item in value)
     return str(value)
 
 

@@ -114,3 +114,14 @@ def deleted_contacts(user):
     rule = account_filter(user, Action.VIEW, "account__")
     rows = Contact.objects.filter(deleted_at__isnull=False, account__deleted_at__isnull=True)
     return rows if rule is None else rows.filter(rule)
+
+
+def _more_routers():
+    from . import api_cards, api_network
+
+    return [("cards", api_cards.router), *api_network.ROUTERS]
+
+
+ROUTERS = _more_routers()
+"""Besides the contacts (PREFIX), the people app serves cards, third parties, connections and
+paths, each module with its own routers (see kam.api.main)."""

@@ -7,6 +7,7 @@ class PeopleConfig(AppConfig):
     verbose_name = _("People")
 
     def ready(self) -> None:
-        from . import sections
+        from . import orgchart, sections
 
         sections.register_sections()
+        orgchart.register_sections()

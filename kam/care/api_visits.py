@@ -1,0 +1,3 @@
+"""The visits' and tasks' API (mounted by kam.care.api)."""
+
+ROUTERS: list = []

@@ -1,0 +1,3 @@
+"""coverage pages (see kam/care/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""network pages (see kam/care/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""visits pages (see kam/care/urls.py)."""
+
+urlpatterns: list = []

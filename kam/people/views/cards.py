@@ -1,0 +1,3 @@
+"""cards pages (see kam/people/urls.py)."""
+
+urlpatterns: list = []

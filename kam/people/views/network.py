@@ -1,0 +1,3 @@
+"""network pages (see kam/people/urls.py)."""
+
+urlpatterns: list = []
