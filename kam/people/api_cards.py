@@ -11,10 +11,10 @@ from ninja import Field, Router, Schema
 from kam.accounts.access import Action
 from kam.core.rest import READ, WRITE, Id, if_match, set_etag
 
-from . import cards
+from . import birthdays, cards
 from .birthdays import FIRST_YEAR, LAST_YEAR, Birthday
+from .card_access import entitled_contact
 from .models import Contact, RelationshipCard
-from .views.cards import entitled_contact
 
 router = Router(tags=["relationship cards"])
 
@@ -86,7 +86,7 @@ def _birthday_out(card: RelationshipCard) -> dict | None:
     birthday = cards.birthday_of(card)
     if birthday is None:
         return None
-    lunar = cards.birthdays.lunar_date(cards.stored_birthday(card))
+    lunar = birthdays.lunar_date(cards.stored_birthday(card))
     return {
         "calendar": birthday.calendar,
         "year": birthday.year,
@@ -149,9 +149,7 @@ def patch_card(request: HttpRequest, contact_id: Id, data: CardPatch, response: 
     return _answer(response, *_save(request, contact_id, data, fields))
 
 
-@router.post(
-    "/{int:contact_id}/erase/", response={200: CardOut, **WRITE}, summary="Erase a card"
-)
+@router.post("/{int:contact_id}/erase/", response={200: CardOut, **WRITE}, summary="Erase a card")
 def erase_card(request: HttpRequest, contact_id: Id, response: HttpResponse):
     """Erase the personal information for good; the card then says who erased it and when."""
     contact = entitled_contact(request.auth, contact_id, Action.EDIT)

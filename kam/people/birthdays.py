@@ -128,7 +128,9 @@ def to_stored(birthday: Birthday) -> Stored:
             birthday.calendar, birthday.year, birthday.month, birthday.day, birthday.leap_month
         )
     lunar = Solar.fromYmd(birthday.year, birthday.month, birthday.day).getLunar()
-    return Stored(SOLAR, lunar.getYear(), abs(lunar.getMonth()), lunar.getDay(), lunar.getMonth() < 0)
+    return Stored(
+        SOLAR, lunar.getYear(), abs(lunar.getMonth()), lunar.getDay(), lunar.getMonth() < 0
+    )
 
 
 def from_stored(stored: Stored) -> Birthday:

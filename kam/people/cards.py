@@ -141,7 +141,9 @@ def save_card(
     Contact.objects.select_for_update().filter(pk=contact.pk).first()
     card = card_of(contact)
     refuse_if_stale(contact, seen, card_watches(card))
-    changed = [name for name in CARD_FIELDS if name in fields and getattr(card, name) != fields[name]]
+    changed = [
+        name for name in CARD_FIELDS if name in fields and getattr(card, name) != fields[name]
+    ]
     for name in changed:
         setattr(card, name, fields[name])
     card.full_clean()

@@ -23,7 +23,9 @@ SECRET = "女儿明年考高中，想去上海中学"
 
 @pytest.fixture
 def contact(cast):
-    return services.create_contact(cast.east_account, by=cast.owner_kam, name="王总", title="总经理")
+    return services.create_contact(
+        cast.east_account, by=cast.owner_kam, name="王总", title="总经理"
+    )
 
 
 @pytest.fixture

@@ -102,7 +102,10 @@ def test_patch_changes_only_what_is_sent_and_a_stale_copy_gets_409(api_as, conta
     assert stale.json()["conflicts"][0]["field"].startswith("birthday_")
     assert RelationshipCard.objects.get(contact=contact).notes == ""
     fresh = member.get(url(contact))["ETag"]
-    assert send(owner, "patch", url(contact), {"notes": "ok"}, **{"If-Match": fresh}).status_code == 200
+    assert (
+        send(owner, "patch", url(contact), {"notes": "ok"}, **{"If-Match": fresh}).status_code
+        == 200
+    )
 
 
 def test_put_replaces_the_whole_card(api_as, contact):

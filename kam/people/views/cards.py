@@ -10,8 +10,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -24,25 +23,9 @@ from kam.core.concurrency import SeenMixin
 
 from .. import birthdays, cards
 from ..birthdays import FIRST_YEAR, LAST_YEAR, LUNAR, SOLAR, Birthday
+from ..card_access import entitled_contact
 from ..choices import Calendar
 from ..models import Contact, RelationshipCard
-
-
-def entitled_contact(user, contact_id: int, action: Action | None = None) -> Contact:
-    """The contact whose card `user` may see (404 otherwise, as if there were none), and,
-    for a change, may also `action` on its account (403)."""
-    contact = (
-        Contact.objects.alive()
-        .restrict(user, Action.SEE_PERSONAL)
-        .select_related("account")
-        .filter(pk=contact_id)
-        .first()
-    )
-    if contact is None:
-        raise Http404
-    if action is not None and not access.may(user, action, contact.account):
-        raise PermissionDenied
-    return contact
 
 
 class CardForm(SeenMixin, forms.Form):
@@ -206,9 +189,7 @@ def card_edit(request, contact_id: int):
     else:
         cards.record_view(contact, by=request.user)
         card = cards.card_of(contact)
-        form = CardForm(
-            initial=_initial(card), seen_of=contact, watched=cards.card_watches(card)
-        )
+        form = CardForm(initial=_initial(card), seen_of=contact, watched=cards.card_watches(card))
         status = 200
     context = {"contact": contact, "form": form}
     return render(request, "people/cards/edit.html", context, status=status)
@@ -239,9 +220,7 @@ def card_erase(request, contact_id: int):
     contact = entitled_contact(request.user, contact_id, Action.EDIT)
     if request.method == "POST":
         cards.erase_contact_card(contact, by=request.user)
-        messages.success(
-            request, _("The personal information on this card is erased for good.")
-        )
+        messages.success(request, _("The personal information on this card is erased for good."))
         return redirect("people:card", contact_id=contact.pk)
     return render(request, "people/cards/erase.html", {"contact": contact})
 
