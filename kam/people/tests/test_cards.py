@@ -217,3 +217,19 @@ def test_erasing_on_the_page_asks_first_then_leaves_who_and_when(filled, cast):
     assert "Personal information erased on" in page
     assert str(cast.owner_kam) in page
     assert RelationshipCard.objects.get(contact=filled).family == ""
+
+
+def test_the_card_page_reads_its_log_in_one_query_however_long(filled, cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_of(cast.team_specialist)
+    url = reverse("people:card", args=[filled.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for who in (cast.boss, cast.director, cast.east_manager, cast.owner_kam):
+        cards.record_view(filled, by=who)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many) == len(few)
