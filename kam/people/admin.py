@@ -33,7 +33,7 @@ class ContactAdminForm(forms.ModelForm):
 
     class Meta:
         model = Contact
-        fields = "__all__"
+        fields = ["account", *services.CONTACT_FIELDS]
 
 
 @admin.register(Contact)
@@ -51,7 +51,14 @@ class ContactAdmin(StaleGuardAdmin, HistoryMixin, AccountScopedAdmin):
         "last_met_on",
         "deleted_at",
     ]
-    list_filter = [SoftDeletedListFilter, "level", "support", "status", "is_node", "account__region"]
+    list_filter = [
+        SoftDeletedListFilter,
+        "level",
+        "support",
+        "status",
+        "is_node",
+        "account__region",
+    ]
     list_select_related = ["account"]
     search_fields = ["name", "title", "account__name", "account__code", "phone", "email"]
     autocomplete_fields = ["account", "reports_to"]

@@ -10,85 +10,23 @@ support changes."""
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.models import ContentType
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kam.accounts.access import Action
 from kam.accounts.sections import Endpoint, Page, Section, register
-from kam.core.models import FieldChange
 
-from . import chain, services
-from .choices import BuyingRole, Support
-from .forms import ContactForm, initial_of
-from .models import Contact
-
-LINE_RELATED = ("business_line", "technical_line", "management_line")
-ADD_KEY, EDIT_KEY, OPEN_KEY, ERROR_KEY = "contact_add", "contact_edit", "contact_open", "contact_error"
-
-
-def living_contacts(account) -> list[Contact]:
-    """The account's contacts not deleted, with their manager and our lines; one query."""
-    return list(
-        Contact.objects.alive()
-        .filter(account=account)
-        .select_related("reports_to", *LINE_RELATED)
-        .order_by("name", "pk")
-    )
-
-
-def support_changes(contacts: list[Contact]) -> dict[int, list[chain.AttitudeMove]]:
-    """Every contact's attitude history (support changes), newest first; one query."""
-    if not contacts:
-        return {}
-    rows = (
-        FieldChange.objects.filter(
-            content_type=ContentType.objects.get_for_model(Contact),
-            object_id__in=[c.pk for c in contacts],
-            field="support",
-        )
-        .select_related("changed_by")
-        .order_by("-changed_at", "-pk")
-    )
-    return chain.attitude_history(rows, dict(Support.choices), _("not known"))
-
-
-def our_people(page: Page, contacts: list[Contact]) -> list:
-    """Who a counterpart line may go to: the account team, and whoever holds a line now
-    (so an edit does not silently drop a holder who left the team). No query of its own."""
-    people = {m.user.pk: m.user for m in page.team()}
-    for contact in contacts:
-        for name in LINE_RELATED:
-            user = getattr(contact, name)
-            if user is not None:
-                people.setdefault(user.pk, user)
-    return sorted(people.values(), key=lambda u: (u.get_full_name() or u.username))
-
-
-def contact_form(page: Page, contacts: list[Contact], contact: Contact | None, **kwargs):
-    """The add form (no `contact`) or the edit form of `contact`, with what the user sees now."""
-    people = our_people(page, contacts)
-    if contact is None:
-        return ContactForm(contacts=contacts, people=people, prefix="new", **kwargs)
-    return ContactForm(
-        contacts=contacts,
-        people=people,
-        contact=contact,
-        prefix=f"c{contact.pk}",
-        initial=initial_of(contact),
-        seen_of=contact,
-        watched=services.contact_watches(contact),
-        **kwargs,
-    )
-
-
-def _open_id(page: Page) -> int | None:
-    """The contact whose edit form is open: the refused one, the one asked for, or none."""
-    value = page.bound.get(OPEN_KEY) or page.request.GET.get("contact")
-    try:
-        return int(value) if value else None
-    except (TypeError, ValueError):
-        return None
+from . import chain
+from .choices import BuyingRole
+from .views import contacts as views
+from .views.contacts import (
+    ADD_KEY,
+    EDIT_KEY,
+    ERROR_KEY,
+    contact_form,
+    living_contacts,
+    open_id_of,
+    support_changes,
+)
 
 
 def contacts_context(page: Page) -> dict:
@@ -96,7 +34,7 @@ def contacts_context(page: Page) -> dict:
     contacts = living_contacts(page.account)
     history = support_changes(contacts)
     may_edit = page.may(Action.EDIT)
-    open_id = _open_id(page) if may_edit else None
+    open_id = open_id_of(page) if may_edit else None
     roles = dict(BuyingRole.choices)
     for contact in contacts:
         contact.attitude = history.get(contact.pk, [])
@@ -120,8 +58,6 @@ def contacts_context(page: Page) -> dict:
 
 def register_sections() -> None:
     """Called from PeopleConfig.ready()."""
-    from .views import contacts as views
-
     register(
         Section(
             key="people",

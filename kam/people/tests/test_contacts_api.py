@@ -72,7 +72,9 @@ def test_the_list_gives_the_decision_chain_of_one_account(cast, api_as, boss_con
     assert engineer.pk in [r["id"] for r in rows]
 
 
-def test_create_with_the_chain_fields_keeps_the_first_attitude_in_history(cast, api_as, boss_contact):
+def test_create_with_the_chain_fields_keeps_the_first_attitude_in_history(
+    cast, api_as, boss_contact
+):
     owner = api_as("owner_kam")
     body = {
         "account": cast.east_account.pk,
@@ -88,7 +90,9 @@ def test_create_with_the_chain_fields_keeps_the_first_attitude_in_history(cast, 
     created = owner.post(CONTACTS, body, JSON)
     assert created.status_code == 201, created.json()
     data = created.json()
-    assert data["reports_to"] == boss_contact.pk and data["technical_line"] == cast.team_specialist.pk
+    assert (
+        data["reports_to"] == boss_contact.pk and data["technical_line"] == cast.team_specialist.pk
+    )
     assert data["concerns"] == ["price", "stability"] and data["orientation"] == "financial"
     history = owner.get(f"{CONTACTS}{data['id']}/history/", {"field": "support"}).json()
     assert [(h["before"], h["after"], h["changed_by"]) for h in history["results"]] == [

@@ -38,9 +38,7 @@ def form_data(prefix: str, **fields) -> dict:
 
 def edit_data(client, account, contact) -> dict:
     """The edit form as shown now (with its `seen` token), ready to post back."""
-    response = client.get(
-        reverse("accounts:contact_open", args=[account.pk, contact.pk]), **HTMX
-    )
+    response = client.get(reverse("accounts:contact_open", args=[account.pk, contact.pk]), **HTMX)
     assert response.status_code == 200
     form = response.context["contacts"]["active"]
     shown = next(c for c in form if c.pk == contact.pk).edit_form
@@ -93,7 +91,7 @@ def test_the_team_sees_the_chain_with_its_marks(client, cast, chain, english):
     assert "Senior management (高层)" in html
     assert "Decision maker" in html and "Technical gatekeeper" in html
     assert 'class="tag support-supporter"' in html
-    assert "2 · Acquainted → 4 · Trusted" in html
+    assert "2 · Acquainted → 4 · Trusted" in html and "2 steps to go" in html
     assert "2025-06-09" in html  # last met
     assert "never met" in html  # 李工: no visit logged
     assert "reports to 张总" in html
@@ -110,7 +108,9 @@ def test_an_outsider_gets_404_for_the_page_and_every_edit(client, cast, chain):
     client.force_login(cast.outsider_kam)
     account, boss = cast.east_account, chain["boss"]
     assert page_of(client, account).status_code == 404
-    add = client.post(reverse("accounts:contact_add", args=[account.pk]), form_data("new", name="X"))
+    add = client.post(
+        reverse("accounts:contact_add", args=[account.pk]), form_data("new", name="X")
+    )
     assert add.status_code == 404
     opened = client.get(reverse("accounts:contact_open", args=[account.pk, boss.pk]))
     assert opened.status_code == 404
@@ -191,7 +191,9 @@ def test_a_bad_contact_is_refused_with_the_reason_and_nothing_saved(client, cast
     assert Contact.objects.filter(account=cast.east_account).count() == 3
 
 
-def test_a_team_member_edits_a_contact_and_the_attitude_change_is_shown(client, cast, chain, english):
+def test_a_team_member_edits_a_contact_and_the_attitude_change_is_shown(
+    client, cast, chain, english
+):
     client.force_login(cast.team_specialist)
     account, engineer = cast.east_account, chain["engineer"]
     data = edit_data(client, account, engineer)
@@ -207,7 +209,11 @@ def test_a_team_member_edits_a_contact_and_the_attitude_change_is_shown(client, 
     assert engineer.support == "enemy" and engineer.influence == 3
     assert engineer.reports_to == chain["boss"]  # untouched fields stay
     change = history_of(engineer, "support").first()
-    assert (change.old_value, change.new_value, change.reason) == ("", "enemy", "lost the tender to us")
+    assert (change.old_value, change.new_value, change.reason) == (
+        "",
+        "enemy",
+        "lost the tender to us",
+    )
     assert change.changed_by == cast.team_specialist
     # the history is shown in the section: before → after, who and why
     html = page_of(client, account).content.decode()
@@ -232,13 +238,17 @@ def test_a_stale_edit_is_refused_with_what_changed(client, cast, chain, english)
     assert boss.title == "总经理" and boss.support == "enemy"
 
 
-def test_reports_to_is_a_choice_among_the_accounts_contacts_and_never_loops(client, cast, chain, english):
+def test_reports_to_is_a_choice_among_the_accounts_contacts_and_never_loops(
+    client, cast, chain, english
+):
     client.force_login(cast.owner_kam)
     account, boss, engineer = cast.east_account, chain["boss"], chain["engineer"]
     other = services.create_contact(cast.east_other, name="外人")
     data = edit_data(client, account, boss)
     data[f"c{boss.pk}-reports_to"] = other.pk  # another account's contact: not a choice
-    refused = client.post(reverse("accounts:contact_edit", args=[account.pk, boss.pk]), data, **HTMX)
+    refused = client.post(
+        reverse("accounts:contact_edit", args=[account.pk, boss.pk]), data, **HTMX
+    )
     assert refused.status_code == 400
     data[f"c{boss.pk}-reports_to"] = engineer.pk  # the engineer reports to the boss: a loop
     loop = client.post(reverse("accounts:contact_edit", args=[account.pk, boss.pk]), data, **HTMX)
