@@ -116,6 +116,14 @@ class ContactForm(SeenMixin, forms.Form):
         left out); `people`: our users a line may go to; `contact`: the one edited."""
         super().__init__(*args, **kwargs)
         self.contacts = {c.pk: c for c in contacts if contact is None or c.pk != contact.pk}
+        if (
+            contact is not None
+            and contact.reports_to_id
+            and contact.reports_to_id not in self.contacts
+        ):
+            # a removed manager stays until restored (services.delete_contact): an edit of
+            # something else must not drop the line without anyone choosing to
+            self.contacts[contact.reports_to_id] = contact.reports_to
         self.people = {p.pk: p for p in people}
         self.fields["reports_to"].choices = _optional(
             (pk, str(c)) for pk, c in self.contacts.items()

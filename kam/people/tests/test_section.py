@@ -295,3 +295,17 @@ def test_the_section_query_count_does_not_grow_with_contacts(client, cast, chain
         )
         services.update_contact(contact, support="neutral", by=cast.owner_kam)
     assert queries() == before
+
+
+def test_an_edit_keeps_a_removed_manager_until_someone_changes_it(client, cast, chain):
+    client.force_login(cast.owner_kam)
+    account, boss, engineer = cast.east_account, chain["boss"], chain["engineer"]
+    services.delete_contact(boss, by=cast.owner_kam)
+    data = edit_data(client, account, engineer)
+    data[f"c{engineer.pk}-title"] = "高级工程师"
+    response = client.post(
+        reverse("accounts:contact_edit", args=[account.pk, engineer.pk]), data, **HTMX
+    )
+    assert response.status_code == 200
+    engineer.refresh_from_db()
+    assert engineer.title == "高级工程师" and engineer.reports_to_id == boss.pk
