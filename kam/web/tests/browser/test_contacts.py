@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 
+from .conftest import ARTIFACTS
 from .test_account import open_from_list, submit_in_place
 
 
@@ -40,3 +41,4 @@ def test_the_owner_adds_and_edits_a_contact_in_place(browse, demo):
     row.locator("details.attitude summary").click()
     history = row.locator("details.attitude").inner_text()
     assert "Neutral → Mentor" in history and "opened the door" in history
+    page.locator("#people-tab").screenshot(path=str(ARTIFACTS / "account-people.png"))
