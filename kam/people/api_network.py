@@ -33,7 +33,18 @@ from kam.core.rest import since as changed_since
 from . import network, services
 from .choices import ConnectionKind, ThirdPartyKind
 from .models import Connection, Contact, ThirdParty
-from .paths import CONTACT, MAX_INTERMEDIARIES, THIRD, USER, Hop, Path, Person, key
+from .paths import (
+    CONTACT,
+    MAX_INTERMEDIARIES,
+    THIRD,
+    USER,
+    Hop,
+    Path,
+    Person,
+    inverse_name,
+    key,
+    kind_name,
+)
 
 third_parties = Router(tags=["third parties"])
 connections = Router(tags=["connections"])
@@ -171,9 +182,25 @@ class ConnectionOut(Schema):
     valid_from: date | None
     valid_to: date | None
     notes: str
-    created_by: int | None
+    created_by: int | None = Field(None, alias="created_by_id")
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_a(connection: Connection) -> dict:
+        return _ref(connection, "a")
+
+    @staticmethod
+    def resolve_b(connection: Connection) -> dict:
+        return _ref(connection, "b")
+
+    @staticmethod
+    def resolve_name(connection: Connection) -> str:
+        return kind_name(connection.kind)
+
+    @staticmethod
+    def resolve_inverse_name(connection: Connection) -> str:
+        return inverse_name(connection.kind)
 
 
 class ConnectionPatch(Schema):
@@ -206,24 +233,16 @@ def _ref(connection: Connection, side: str) -> dict:
     return {"type": "user", "id": 0}
 
 
-def connection_out(connection: Connection) -> dict:
-    from .paths import inverse_name, kind_name
-
-    return {
-        "id": connection.pk,
-        "a": _ref(connection, "a"),
-        "b": _ref(connection, "b"),
-        "kind": connection.kind,
-        "name": kind_name(connection.kind),
-        "inverse_name": inverse_name(connection.kind),
-        "strength": connection.strength,
-        "valid_from": connection.valid_from,
-        "valid_to": connection.valid_to,
-        "notes": connection.notes,
-        "created_by": connection.created_by_id,
-        "created_at": connection.created_at,
-        "updated_at": connection.updated_at,
-    }
+def _connection_fields(data: Schema) -> dict:
+    """The sent fields for the service: choices as strings, no notes as "", a null kind or
+    strength as not sent (dates may be null: an open end)."""
+    fields = {k: getattr(v, "value", v) for k, v in data.dict(exclude_unset=True).items()}
+    if "notes" in fields and fields["notes"] is None:
+        fields["notes"] = ""
+    for name in ("kind", "strength"):
+        if name in fields and fields[name] is None:
+            fields.pop(name)
+    return fields
 
 
 def visible_connections(user):
@@ -286,27 +305,26 @@ def list_connections(request: HttpRequest, filters: Query[ConnectionFilters]):
         if pk is not None:
             rows = rows.filter(Q(**{f"a_{column}_id": pk}) | Q(**{f"b_{column}_id": pk}))
     rows = changed_since(rows, filters.updated_since).order_by("id")
-    return [connection_out(c) for c in rows]
+    return rows
 
 
 @connections.get("/{int:pk}/", response={200: ConnectionOut, **READ}, summary="One connection")
 def get_connection(request: HttpRequest, pk: Id, response: HttpResponse):
     connection = _connection(request, pk)
     set_etag(response, connection, services.connection_watches(connection))
-    return connection_out(connection)
+    return connection
 
 
 @connections.post("/", response={201: ConnectionOut, **WRITE}, summary="Record a connection")
 def create_connection(request: HttpRequest, data: ConnectionIn):
     """Directed kinds read from a to b. With a contact at an end: EDIT on its account."""
     a, b = _person(request.auth, data.a), _person(request.auth, data.b)
-    fields = _plain(data)
-    for name in ("a", "b"):
-        fields.pop(name, None)
-    fields.setdefault("strength", data.strength)
+    fields = _connection_fields(data)
+    fields.pop("a"), fields.pop("b")
+    fields["strength"] = data.strength
     kind = fields.pop("kind")
     connection = services.connect(a, b, kind=kind, by=request.auth, **fields)
-    return Answer(201, connection_out(connection))
+    return Answer(201, connection)
 
 
 @connections.patch("/{int:pk}/", response={200: ConnectionOut, **WRITE}, summary="Change")
@@ -314,16 +332,10 @@ def update_connection(request: HttpRequest, pk: Id, data: ConnectionPatch, respo
     """End it with `valid_to` (the last day it held). Send the ETag as If-Match."""
     connection = _connection(request, pk, change=True)
     seen = if_match(request, connection)
-    fields = data.dict(exclude_unset=True)
-    fields = {k: getattr(v, "value", v) for k, v in fields.items()}
-    if "notes" in fields and fields["notes"] is None:
-        fields["notes"] = ""
-    for name in ("kind", "strength"):
-        if name in fields and fields[name] is None:
-            fields.pop(name)
+    fields = _connection_fields(data)
     connection = services.update_connection(connection, by=request.auth, seen=seen, **fields)
     set_etag(response, connection, services.connection_watches(connection))
-    return connection_out(connection)
+    return connection
 
 
 @connections.delete("/{int:pk}/", response={204: None, **WRITE}, summary="Delete (softly)")
@@ -400,8 +412,6 @@ def person_out(person: Person) -> dict:
 
 
 def hop_out(hop: Hop) -> dict:
-    from .paths import inverse_name, kind_name
-
     return {
         "from": person_out(hop.source),
         "to": person_out(hop.target),
