@@ -110,7 +110,9 @@ def _third_party(request, pk: int, *, change: bool = False) -> ThirdParty:
 def _plain(data: Schema) -> dict:
     """The sent fields, choices as their stored strings, absent text as ""."""
     fields = data.dict(exclude_unset=True)
-    return {k: ("" if v is None and k != "kind" else getattr(v, "value", v)) for k, v in fields.items()}
+    return {
+        k: ("" if v is None and k != "kind" else getattr(v, "value", v)) for k, v in fields.items()
+    }
 
 
 @third_parties.get("/", response={200: list[ThirdPartyOut], **READ}, summary="List third parties")

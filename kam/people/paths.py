@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 
 import networkx as nx
 from django.utils.translation import gettext as _
@@ -225,9 +226,7 @@ def _without_other_users(people: Mapping[str, Person], start: str):
 
 
 def _path(people: Mapping[str, Person], graph: nx.Graph, nodes: list[str]) -> Path:
-    hops = tuple(
-        Hop(people[a], people[b], graph.edges[a, b]["link"]) for a, b in zip(nodes, nodes[1:])
-    )
+    hops = tuple(Hop(people[a], people[b], graph.edges[a, b]["link"]) for a, b in pairwise(nodes))
     return Path(hops)
 
 

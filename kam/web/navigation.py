@@ -10,8 +10,14 @@ SECTIONS = {
     # menu entry → the views (a namespace, or namespace:name) that belong to it
     "dashboard": ("value:dashboard",),
     "accounts": ("accounts",),
-    "network": ("care:whos_who", "care:paths", "care:account_network", "people:third_parties",
-                "people:third_party", "people:connections"),
+    "network": (
+        "care:whos_who",
+        "care:paths",
+        "care:account_network",
+        "people:third_parties",
+        "people:third_party",
+        "people:connections",
+    ),
     "whatif": ("value:whatif",),
     "import": ("sales",),
     "admin": ("admin",),

@@ -106,4 +106,7 @@ def test_the_network_picture_of_an_account(client, cast, net):
     assert 'data-chart="network-option"' in page.content.decode()
     assert json.loads(json.dumps(option))
     outsider = _en(client, cast.outsider_kam)
-    assert outsider.get(reverse("care:account_network", args=[cast.east_account.pk])).status_code == 404
+    assert (
+        outsider.get(reverse("care:account_network", args=[cast.east_account.pk])).status_code
+        == 404
+    )

@@ -79,10 +79,19 @@ def _decision_makers(user, to: int | None) -> list:
     """The decision makers of the accounts the user sees (and the asked-for contact)."""
     contacts = Contact.objects.restrict(user, Action.VIEW).alive().select_related("account")
     rows = [
-        c for c in contacts.order_by("account__name", "name")
+        c
+        for c in contacts.order_by("account__name", "name")
         if BuyingRole.DECISION_MAKER in (c.roles or []) or c.pk == to
     ]
-    return [(c.pk, f"{c.name} · {c.title} · {c.account.name}" if c.title else f"{c.name} · {c.account.name}") for c in rows]
+    return [
+        (
+            c.pk,
+            f"{c.name} · {c.title} · {c.account.name}"
+            if c.title
+            else f"{c.name} · {c.account.name}",
+        )
+        for c in rows
+    ]
 
 
 def _colleagues() -> list:
@@ -210,11 +219,7 @@ def whos_who(request):
     account, our executive sponsor for each, the warmest path, and those with none."""
     accounts = _key_accounts(request.user)
     sponsors = _sponsors(accounts)
-    contacts = (
-        Contact.objects.alive()
-        .filter(account__in=accounts)
-        .order_by("account_id", "name")
-    )
+    contacts = Contact.objects.alive().filter(account__in=accounts).order_by("account_id", "name")
     people: dict[int, list] = {}
     for contact in contacts:
         roles = [r for r in WHO_ROLES if r in (contact.roles or [])]
@@ -266,9 +271,7 @@ def picture(graph: network.Network, account: Account) -> dict:
             "category": index[person.kind],
             "symbolSize": 28 if person.kind == CONTACT else 22,
             "itemStyle": {"color": COLOURS[person.kind]},
-            "link": reverse(
-                "people:connections", kwargs={"kind": person.kind, "pk": person.id}
-            ),
+            "link": reverse("people:connections", kwargs={"kind": person.kind, "pk": person.id}),
         }
         for name, person in sorted(graph.people.items())
     ]

@@ -110,8 +110,13 @@ def test_a_connection_with_a_contact_needs_edit_on_its_account(cast, net):
         "strength": 4,
     }
     outsider = client(cast.outsider_kam)
-    assert outsider.post("/api/v1/connections/", body, content_type="application/json").status_code == 404
-    made = client(cast.owner_kam).post("/api/v1/connections/", body, content_type="application/json")
+    assert (
+        outsider.post("/api/v1/connections/", body, content_type="application/json").status_code
+        == 404
+    )
+    made = client(cast.owner_kam).post(
+        "/api/v1/connections/", body, content_type="application/json"
+    )
     assert made.status_code == 201, made.content
     assert made.json()["b"] == {"type": "contact", "id": net.gm.pk}
     assert made.json()["name"] == "business contact of"
@@ -145,7 +150,9 @@ def test_a_self_connection_is_refused(cast):
     api = client(cast.owner_kam)
     me = {"type": "user", "id": cast.owner_kam.pk}
     answer = api.post(
-        "/api/v1/connections/", {"a": me, "b": me, "kind": "friend"}, content_type="application/json"
+        "/api/v1/connections/",
+        {"a": me, "b": me, "kind": "friend"},
+        content_type="application/json",
     )
     assert answer.status_code == 400
     assert not Connection.objects.exists()

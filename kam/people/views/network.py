@@ -208,9 +208,7 @@ def _connection_rows(user, kind: str, person) -> list[dict]:
                 "connection": connection,
                 "other": other,
                 "other_link": _person_link(other),
-                "reads": kind_name(connection.kind)
-                if forward
-                else inverse_name(connection.kind),
+                "reads": kind_name(connection.kind) if forward else inverse_name(connection.kind),
                 "strength": strength_word(connection.strength),
                 "current": (connection.valid_from is None or connection.valid_from <= today)
                 and (connection.valid_to is None or today <= connection.valid_to),
@@ -245,9 +243,12 @@ def connections(request, kind: str, pk: int):
     person = person_of(request.user, kind, pk)
     choices = _other_choices(request.user, person, kind)
     form = ConnectionForm(request.POST or None, choices=choices)
-    if request.method == "POST" and form.is_valid():
-        if _add_connection(request, kind, person, form):
-            return redirect("people:connections", kind=kind, pk=pk)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _add_connection(request, kind, person, form)
+    ):
+        return redirect("people:connections", kind=kind, pk=pk)
     may_add = kind != "contact" or access.may(request.user, Action.EDIT, person.account)
     context = {
         "person": person,
