@@ -10,8 +10,8 @@ from kam.care.choices import TaskOrigin
 from kam.care.models import Task
 from kam.people import services
 from kam.people.choices import BuyingRole, ConnectionKind, ThirdPartyKind
+from kam.value import services as value_services
 from kam.value.choices import Tier
-from kam.value.models import AccountTier
 
 pytestmark = pytest.mark.django_db
 
@@ -84,8 +84,9 @@ def test_an_outsider_neither_sees_the_paths_nor_asks(client, cast, net):
 
 
 def test_the_whos_who_lists_key_people_sponsor_and_those_without_a_path(client, cast, net):
-    AccountTier.objects.create(account=cast.east_account, computed_tier=Tier.GOLD)
-    AccountTier.objects.create(account=cast.east_other, computed_tier=Tier.ORDINARY)
+    value_services.override_tier(cast.east_account, Tier.GOLD, reason="key", by=cast.boss)
+    value_services.override_tier(cast.east_other, Tier.ORDINARY, reason="small", by=cast.boss)
+    services.create_contact(cast.east_other, name="周厂长", roles=[BuyingRole.DECISION_MAKER])
     page = _en(client, cast.boss).get(reverse("care:whos_who"))
     rows = {row["contact"].name: row for row in page.context["rows"]}
     assert set(rows) == {"陈总", "孙工"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import polars as pl
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -39,7 +40,8 @@ from kam.people.paths import (
     strength_word,
 )
 from kam.value.choices import Tier
-from kam.value.models import AccountTier
+from kam.value.forms import period_form
+from kam.value.portfolio import analysis_for
 
 from .. import services
 from ..choices import TaskOrigin
@@ -185,22 +187,19 @@ def introduce(request):
 # ---------------------------------------------------------------- who's who
 
 
-def _key_accounts(user) -> list[Account]:
-    """The key-tier accounts the user sees: the tier a manager set, else the computed one
-    (the tier the account page shows, kept by kam.value in AccountTier)."""
-    states = (
-        AccountTier.objects.restrict(user, Action.VIEW)
-        .filter(account__deleted_at__isnull=True)
-        .select_related("account")
-    )
+def _key_accounts(request) -> tuple[list[Account], str]:
+    """The key-tier accounts the user sees, as the account page and the list show their
+    tier: the value analysis of the default period (kam.value.portfolio, cached), with a
+    tier a manager set by hand in place of the computed one. Returns the period's label."""
+    picker = period_form(request.GET, request.user)
+    analysis = analysis_for(request.user, picker.period())
+    frame = analysis.tiers.select(pl.col("account_id"), pl.col("tier").cast(pl.String))
+    tiers = {a: t for a, t in frame.iter_rows() if t in KEY_TIERS}
     rank = {tier: n for n, tier in enumerate(KEY_TIERS)}
-    accounts = []
-    for state in states:
-        tier = state.override_tier or state.computed_tier
-        if tier in rank:
-            state.account.key_tier = tier
-            accounts.append(state.account)
-    return sorted(accounts, key=lambda a: (rank[a.key_tier], a.name))
+    accounts = list(Account.objects.filter(pk__in=list(tiers), deleted_at__isnull=True))
+    for account in accounts:
+        account.key_tier = tiers[account.pk]
+    return sorted(accounts, key=lambda a: (rank[a.key_tier], a.name)), picker.label
 
 
 def _sponsors(accounts: list[Account]) -> dict[int, list]:
@@ -217,7 +216,7 @@ def _sponsors(accounts: list[Account]) -> dict[int, list]:
 def whos_who(request):
     """The boss's who's who (M6.1): the decision makers and coaches of every key-tier
     account, our executive sponsor for each, the warmest path, and those with none."""
-    accounts = _key_accounts(request.user)
+    accounts, period = _key_accounts(request)
     sponsors = _sponsors(accounts)
     contacts = Contact.objects.alive().filter(account__in=accounts).order_by("account_id", "name")
     people: dict[int, list] = {}
@@ -245,7 +244,7 @@ def whos_who(request):
                 }
             )
     bare = [a for a in accounts if a.pk not in people]
-    context = {"rows": rows, "without": without, "bare": bare, "sponsors": sponsors}
+    context = {"rows": rows, "without": without, "bare": bare, "period": period}
     return render(request, "care/network/whos_who.html", context)
 
 

@@ -62,3 +62,24 @@ def test_find_a_path_to_a_decision_maker_and_ask_for_the_introduction(browse, de
     assert assignee == start, "the task is for our colleague holding the first hop"
     assert planted["third_party"] in title, "the task names the intermediary"
     assert planted["contact"] in title
+
+
+def test_the_network_picture_and_the_whos_who(browse, demo):
+    planted = demo["planted"].get("association_path")
+    if not isinstance(planted, dict):
+        pytest.skip("the demo has no decision maker reachable only through an association yet")
+    account = demo["accounts"][planted["account"]]
+    tab = browse("boss", language="en")
+    tab.goto(f"/care/accounts/{account['pk']}/network/")
+    tab.wait_for_charts("#network-chart")
+    names = {node["name"] for node in tab.chart_option("#network-chart")["series"][0]["data"]}
+    assert {planted["contact"], planted["third_party"]} <= names
+    tab.screenshot("network-picture")
+
+    tab.goto("/care/whos-who/")
+    row = tab.page.locator("#whos-who tbody tr", has_text=planted["contact"])
+    assert row.count() == 1, "the planted decision maker is among the key people"
+    assert planted["third_party"] in row.inner_text(), (
+        "its warmest path goes through the association"
+    )
+    tab.screenshot("whos-who")
