@@ -101,8 +101,9 @@ def load(user, *, account=None) -> Network:
 
 
 def around_account(network: Network, account_id: int, *, on: date | None = None) -> Network:
-    """The account's contacts, the people connected to them and the connections among
-    these, valid on `on` (conflicts included: the picture shows them apart)."""
+    """The account's contacts, the people connected to them, our people who know those
+    third parties, and the connections among all these, valid on `on` (conflicts included:
+    the picture shows them apart)."""
     on = on or timezone.localdate()
     mine = {k for k, p in network.people.items() if p.account_id == account_id}
     current = [link for link in network.links if link.holds_on(on)]
@@ -110,5 +111,10 @@ def around_account(network: Network, account_id: int, *, on: date | None = None)
     for link in current:
         if link.a in mine or link.b in mine:
             near |= {link.a, link.b}
+    thirds = {k for k in near if network.people[k].kind == THIRD}
+    for link in current:  # who of ours knows the third parties: the doors they open
+        for here, there in ((link.a, link.b), (link.b, link.a)):
+            if here in thirds and network.people[there].kind == USER:
+                near.add(there)
     people = {k: network.people[k] for k in near}
     return Network(people, [link for link in current if link.a in near and link.b in near])

@@ -103,7 +103,8 @@ def test_the_network_picture_of_an_account(client, cast, net):
     option = page.context["option"]
     names = {node["name"] for node in option["series"][0]["data"]}
     assert {"陈总", "孙工", "王会长", str(cast.team_specialist)} <= names
-    assert str(cast.boss) not in names  # the boss knows Wang, not the account's people
+    assert str(cast.boss) in names  # who of ours knows Wang: the door he opens
+    assert str(cast.director) not in names
     assert 'data-chart="network-option"' in page.content.decode()
     assert json.loads(json.dumps(option))
     outsider = _en(client, cast.outsider_kam)

@@ -28,7 +28,7 @@ from kam.accounts.access import Action
 from kam.accounts.choices import TeamRole
 from kam.accounts.models import Account, AccountTeamMember
 from kam.people import network
-from kam.people.choices import NOT_A_PATH, BuyingRole
+from kam.people.choices import INVERSE, NOT_A_PATH, BuyingRole
 from kam.people.models import Contact
 from kam.people.paths import (
     CONTACT,
@@ -257,9 +257,9 @@ def picture(graph: network.Network, account: Account) -> dict:
     """The ECharts option of an account's network: our people, its contacts, third parties
     and the connections among them (conflicts dashed red)."""
     categories = [
-        {"name": _("Our people")},
-        {"name": _("Their people")},
-        {"name": _("Third parties")},
+        {"name": _("Our people"), "itemStyle": {"color": COLOURS[USER]}},
+        {"name": _("Their people"), "itemStyle": {"color": COLOURS[CONTACT]}},
+        {"name": _("Third parties"), "itemStyle": {"color": COLOURS[THIRD]}},
     ]
     index = {USER: 0, CONTACT: 1, THIRD: 2}
     nodes = [
@@ -269,7 +269,6 @@ def picture(graph: network.Network, account: Account) -> dict:
             "value": person.detail,
             "category": index[person.kind],
             "symbolSize": 28 if person.kind == CONTACT else 22,
-            "itemStyle": {"color": COLOURS[person.kind]},
             "link": reverse("people:connections", kwargs={"kind": person.kind, "pk": person.id}),
         }
         for name, person in sorted(graph.people.items())
@@ -279,6 +278,7 @@ def picture(graph: network.Network, account: Account) -> dict:
             "source": link.a,
             "target": link.b,
             "value": f"{kind_name(link.kind)} ({strength_word(link.strength)})",
+            "symbol": ["none", "arrow" if link.kind in INVERSE else "none"],
             "lineStyle": {
                 "width": link.strength,
                 "type": "dashed" if link.kind in NOT_A_PATH else "solid",
@@ -289,7 +289,7 @@ def picture(graph: network.Network, account: Account) -> dict:
     ]
     return {
         "tooltip": {"formatter": "{b}: {c}"},
-        "legend": [{"data": [c["name"] for c in categories]}],
+        "legend": [{"data": [c["name"] for c in categories], "top": 0}],
         "series": [
             {
                 "type": "graph",
@@ -301,7 +301,6 @@ def picture(graph: network.Network, account: Account) -> dict:
                 "categories": categories,
                 "data": nodes,
                 "links": links,
-                "edgeSymbol": ["none", "arrow"],
             }
         ],
         "aria": {"enabled": True},

@@ -41,6 +41,7 @@ def test_find_a_path_to_a_decision_maker_and_ask_for_the_introduction(browse, de
     with tab.page.expect_navigation():
         tab.page.locator("#paths-form button[type=submit]").click()
     tab.assert_clean()
+    tab.screenshot("paths")
 
     paths = tab.page.locator("#paths li.path")
     assert paths.count() >= 1, "the planted decision maker can be reached"
