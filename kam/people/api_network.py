@@ -368,13 +368,13 @@ class PersonOut(Schema):
 
 
 class HopOut(Schema):
-    source: PersonOut = Field(..., alias="from")
-    to: PersonOut
+    source: PersonOut = Field(..., description="the person the hop starts from")
+    target: PersonOut = Field(..., description="the person it reaches")
     connection: int
     kind: ConnectionKind
     name: str = Field(..., description="the kind's name")
     inverse_name: str
-    reads: str = Field(..., description="how `from` stands to `to`: the name or its inverse")
+    reads: str = Field(..., description="how source stands to target: the name or its inverse")
     strength: int
     strength_word: str
 
@@ -415,8 +415,8 @@ def person_out(person: Person) -> dict:
 
 def hop_out(hop: Hop) -> dict:
     return {
-        "from": person_out(hop.source),
-        "to": person_out(hop.target),
+        "source": person_out(hop.source),
+        "target": person_out(hop.target),
         "connection": hop.link.id,
         "kind": hop.link.kind,
         "name": kind_name(hop.link.kind),

@@ -44,8 +44,10 @@ def test_paths_to_a_decision_maker_explained(cast, net):
         "detail": "Executive (boss / CEO)",
         "account": None,
     }
-    assert [hop["to"]["name"] for hop in path["hops"]] == ["王会长", "陈总"]
-    assert path["hops"][0]["to"]["type"] == "third_party"
+    assert [hop["target"]["name"] for hop in path["hops"]] == ["王会长", "陈总"]
+    assert path["hops"][0]["target"]["type"] == "third_party"
+    assert path["hops"][0]["source"]["id"] == cast.boss.pk
+    assert path["hops"][1]["source"]["name"] == "王会长"
     assert path["hops"][1]["reads"] == "regulator of"
     assert path["hops"][1]["inverse_name"] == "regulated by"
     assert [hop["strength"] for hop in path["hops"]] == [4, 3]
@@ -156,3 +158,24 @@ def test_a_self_connection_is_refused(cast):
     )
     assert answer.status_code == 400
     assert not Connection.objects.exists()
+
+
+def _queries(user) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kam.people import network
+
+    with CaptureQueriesContext(connection) as captured:
+        network.load(user)
+    return len(captured)
+
+
+def test_the_network_loads_in_a_constant_number_of_queries(cast, net):
+    before = _queries(cast.owner_kam)
+    for n in range(5):
+        contact = services.create_contact(cast.east_account, name=f"联系人{n}")
+        third = services.create_third_party(name=f"第三方{n}", kind="friend")
+        services.connect(third, contact, kind=ConnectionKind.FRIEND)
+        services.connect(cast.owner_kam, third, kind=ConnectionKind.CLASSMATE)
+    assert _queries(cast.owner_kam) == before == 4
