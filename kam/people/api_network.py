@@ -98,8 +98,8 @@ def may_change_third_party(user, person: ThirdParty) -> bool:
     return person.created_by_id == user.pk or manages_any(user)
 
 
-def _third_party(request, pk: int, *, change: bool = False) -> ThirdParty:
-    person = ThirdParty.objects.alive().filter(pk=pk).first()
+def _third_party(request, third_party_id: int, *, change: bool = False) -> ThirdParty:
+    person = ThirdParty.objects.alive().filter(pk=third_party_id).first()
     if person is None:
         raise not_found()
     if change and not may_change_third_party(request.auth, person):
@@ -127,9 +127,11 @@ def list_third_parties(request: HttpRequest, filters: Query[ThirdPartyFilters]):
     return ordered(changed_since(rows, filters.updated_since), filters.ordering, "name")
 
 
-@third_parties.get("/{int:pk}/", response={200: ThirdPartyOut, **READ}, summary="One third party")
-def get_third_party(request: HttpRequest, pk: Id, response: HttpResponse):
-    person = _third_party(request, pk)
+@third_parties.get(
+    "/{int:third_party_id}/", response={200: ThirdPartyOut, **READ}, summary="One third party"
+)
+def get_third_party(request: HttpRequest, third_party_id: Id, response: HttpResponse):
+    person = _third_party(request, third_party_id)
     set_etag(response, person, services.third_party_watches(person))
     return person
 
@@ -140,10 +142,14 @@ def create_third_party(request: HttpRequest, data: ThirdPartyIn):
     return Answer(201, services.create_third_party(by=request.auth, **_plain(data)))
 
 
-@third_parties.patch("/{int:pk}/", response={200: ThirdPartyOut, **WRITE}, summary="Change")
-def update_third_party(request: HttpRequest, pk: Id, data: ThirdPartyPatch, response: HttpResponse):
+@third_parties.patch(
+    "/{int:third_party_id}/", response={200: ThirdPartyOut, **WRITE}, summary="Change"
+)
+def update_third_party(
+    request: HttpRequest, third_party_id: Id, data: ThirdPartyPatch, response: HttpResponse
+):
     """Its recorder or a manager. Send the ETag as If-Match: a change since is a 409."""
-    person = _third_party(request, pk, change=True)
+    person = _third_party(request, third_party_id, change=True)
     seen = if_match(request, person)
     fields = _plain(data)
     if fields.get("kind", "") is None:
@@ -153,10 +159,12 @@ def update_third_party(request: HttpRequest, pk: Id, data: ThirdPartyPatch, resp
     return person
 
 
-@third_parties.delete("/{int:pk}/", response={204: None, **WRITE}, summary="Delete (softly)")
-def delete_third_party(request: HttpRequest, pk: Id):
+@third_parties.delete(
+    "/{int:third_party_id}/", response={204: None, **WRITE}, summary="Delete (softly)"
+)
+def delete_third_party(request: HttpRequest, third_party_id: Id):
     """Its recorder or a manager; restorable from the admin."""
-    services.delete_third_party(_third_party(request, pk, change=True), by=request.auth)
+    services.delete_third_party(_third_party(request, third_party_id, change=True), by=request.auth)
     return Answer(204, None)
 
 
@@ -287,9 +295,11 @@ def may_change_connection(user, connection: Connection) -> bool:
     return connection.created_by_id == user.pk or manages_any(user)
 
 
-def _connection(request, pk: int, *, change: bool = False) -> Connection:
+def _connection(request, connection_id: int, *, change: bool = False) -> Connection:
     related = ("a_contact__account", "b_contact__account")
-    connection = visible_connections(request.auth).select_related(*related).filter(pk=pk).first()
+    connection = (
+        visible_connections(request.auth).select_related(*related).filter(pk=connection_id).first()
+    )
     if connection is None:
         raise not_found()
     if change and not may_change_connection(request.auth, connection):
@@ -310,9 +320,11 @@ def list_connections(request: HttpRequest, filters: Query[ConnectionFilters]):
     return rows
 
 
-@connections.get("/{int:pk}/", response={200: ConnectionOut, **READ}, summary="One connection")
-def get_connection(request: HttpRequest, pk: Id, response: HttpResponse):
-    connection = _connection(request, pk)
+@connections.get(
+    "/{int:connection_id}/", response={200: ConnectionOut, **READ}, summary="One connection"
+)
+def get_connection(request: HttpRequest, connection_id: Id, response: HttpResponse):
+    connection = _connection(request, connection_id)
     set_etag(response, connection, services.connection_watches(connection))
     return connection
 
@@ -329,10 +341,14 @@ def create_connection(request: HttpRequest, data: ConnectionIn):
     return Answer(201, connection)
 
 
-@connections.patch("/{int:pk}/", response={200: ConnectionOut, **WRITE}, summary="Change")
-def update_connection(request: HttpRequest, pk: Id, data: ConnectionPatch, response: HttpResponse):
+@connections.patch(
+    "/{int:connection_id}/", response={200: ConnectionOut, **WRITE}, summary="Change"
+)
+def update_connection(
+    request: HttpRequest, connection_id: Id, data: ConnectionPatch, response: HttpResponse
+):
     """End it with `valid_to` (the last day it held). Send the ETag as If-Match."""
-    connection = _connection(request, pk, change=True)
+    connection = _connection(request, connection_id, change=True)
     seen = if_match(request, connection)
     fields = _connection_fields(data)
     connection = services.update_connection(connection, by=request.auth, seen=seen, **fields)
@@ -340,9 +356,11 @@ def update_connection(request: HttpRequest, pk: Id, data: ConnectionPatch, respo
     return connection
 
 
-@connections.delete("/{int:pk}/", response={204: None, **WRITE}, summary="Delete (softly)")
-def delete_connection(request: HttpRequest, pk: Id):
-    services.delete_connection(_connection(request, pk, change=True), by=request.auth)
+@connections.delete(
+    "/{int:connection_id}/", response={204: None, **WRITE}, summary="Delete (softly)"
+)
+def delete_connection(request: HttpRequest, connection_id: Id):
+    services.delete_connection(_connection(request, connection_id, change=True), by=request.auth)
     return Answer(204, None)
 
 
