@@ -123,9 +123,17 @@ def create_third_party(*, by=None, **fields) -> ThirdParty:
     return person
 
 
+def third_party_watches(person: ThirdParty) -> list[Watched]:
+    """A third party's fields as the stale-edit check compares them (page token, ETag)."""
+    return [model_watch(person, name) for name in THIRD_PARTY_FIELDS]
+
+
 @transaction.atomic
-def update_third_party(person: ThirdParty, *, by=None, **fields) -> ThirdParty:
+def update_third_party(
+    person: ThirdParty, *, by=None, seen: Seen | None = None, **fields
+) -> ThirdParty:
     current = ThirdParty.objects.select_for_update().get(pk=person.pk)
+    refuse_if_stale(current, seen, third_party_watches(current))
     for name, value in fields.items():
         if name not in THIRD_PARTY_FIELDS:
             raise ValueError(f"not a third party's field: {name}")
@@ -156,9 +164,17 @@ def connect(a, b, *, kind: str, by=None, **fields) -> Connection:
     return connection
 
 
+def connection_watches(connection: Connection) -> list[Watched]:
+    """A connection's fields as the stale-edit check compares them (page token, ETag)."""
+    return [model_watch(connection, name) for name in CONNECTION_FIELDS]
+
+
 @transaction.atomic
-def update_connection(connection: Connection, *, by=None, **fields) -> Connection:
+def update_connection(
+    connection: Connection, *, by=None, seen: Seen | None = None, **fields
+) -> Connection:
     current = Connection.objects.select_for_update().get(pk=connection.pk)
+    refuse_if_stale(current, seen, connection_watches(current))
     for name, value in fields.items():
         if name not in CONNECTION_FIELDS:
             raise ValueError(f"not a connection's field: {name}")

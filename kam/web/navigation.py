@@ -10,6 +10,14 @@ SECTIONS = {
     # menu entry → the views (a namespace, or namespace:name) that belong to it
     "dashboard": ("value:dashboard",),
     "accounts": ("accounts",),
+    "network": (
+        "care:whos_who",
+        "care:paths",
+        "care:account_network",
+        "people:third_parties",
+        "people:third_party",
+        "people:connections",
+    ),
     "whatif": ("value:whatif",),
     "import": ("sales",),
     "admin": ("admin",),
@@ -22,6 +30,7 @@ def nav_items(user, view_name: str = "") -> list[dict]:
     items = [
         {"url": reverse("value:dashboard"), "label": _("Dashboard"), "key": "dashboard"},
         {"url": reverse("accounts:list"), "label": _("Accounts"), "key": "accounts"},
+        {"url": reverse("care:whos_who"), "label": _("Who's who"), "key": "network"},
     ]
     if may_company(user, Action.STEER_VALUE):
         items.append({"url": reverse("value:whatif"), "label": _("What-if"), "key": "whatif"})

@@ -15,6 +15,7 @@ def _menu(response) -> dict[str, bool]:
         (reverse("accounts:list"), "accounts"),
         (reverse("value:whatif"), "whatif"),
         (reverse("sales:import"), "import"),
+        (reverse("care:whos_who"), "network"),
     ],
 )
 def test_the_boss_has_every_entry_and_the_page_at_hand_is_marked(boss_client, url, section):
@@ -27,5 +28,5 @@ def test_a_kam_neither_steers_tiers_nor_imports(client, cast):
     client.force_login(cast.owner_kam)
     response = client.get(reverse("accounts:detail", args=[cast.east_account.pk]))
     menu = _menu(response)
-    assert set(menu) == {"dashboard", "accounts"}
+    assert set(menu) == {"dashboard", "accounts", "network"}
     assert menu["accounts"] is True
