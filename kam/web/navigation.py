@@ -10,6 +10,7 @@ SECTIONS = {
     # menu entry → the views (a namespace, or namespace:name) that belong to it
     "dashboard": ("value:dashboard",),
     "accounts": ("accounts",),
+    "tasks": ("care:tasks",),
     "whatif": ("value:whatif",),
     "import": ("sales",),
     "admin": ("admin",),
@@ -22,6 +23,7 @@ def nav_items(user, view_name: str = "") -> list[dict]:
     items = [
         {"url": reverse("value:dashboard"), "label": _("Dashboard"), "key": "dashboard"},
         {"url": reverse("accounts:list"), "label": _("Accounts"), "key": "accounts"},
+        {"url": reverse("care:tasks"), "label": _("My tasks"), "key": "tasks"},
     ]
     if may_company(user, Action.STEER_VALUE):
         items.append({"url": reverse("value:whatif"), "label": _("What-if"), "key": "whatif"})
