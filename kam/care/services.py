@@ -135,19 +135,23 @@ def _set_people(visit: Visit, name: str, people_list: list, by) -> None:
 def delete_visit(visit: Visit, *, by=None, reason: str = "") -> None:
     """Soft delete; its people's "last met" falls back to their previous meeting, and its
     open next-step task goes with it."""
-    record_change(visit, "deleted", "", "yes", by=by, reason=reason)
-    visit.soft_delete()
-    _refresh_last_met(visit.their_people.values_list("pk", flat=True))
-    _sync_next_step_task(visit, by=by)
+    current = Visit.objects.select_for_update().get(pk=visit.pk)
+    record_change(current, "deleted", "", "yes", by=by, reason=reason)
+    current.soft_delete()
+    visit.deleted_at = current.deleted_at
+    _refresh_last_met(current.their_people.values_list("pk", flat=True))
+    _sync_next_step_task(current, by=by)
 
 
 @transaction.atomic
 def restore_visit(visit: Visit, *, by=None) -> None:
     """Undo a deletion: "last met" counts it again and its open next step comes back."""
-    record_change(visit, "deleted", "yes", "", by=by)
-    visit.restore()
-    _refresh_last_met(visit.their_people.values_list("pk", flat=True))
-    _sync_next_step_task(visit, by=by)
+    current = Visit.objects.select_for_update().get(pk=visit.pk)
+    record_change(current, "deleted", "yes", "", by=by)
+    current.restore()
+    visit.deleted_at = None
+    _refresh_last_met(current.their_people.values_list("pk", flat=True))
+    _sync_next_step_task(current, by=by)
 
 
 def last_met(contact_ids: Iterable[int]) -> dict[int, date | None]:
