@@ -14,7 +14,7 @@ from kam.accounts.admin import AccountScopedAdmin
 from kam.core.admin import HistoryMixin, SoftDeletedListFilter
 from kam.core.concurrency import StaleGuardAdmin
 from kam.people.models import Contact
-from kam.users.roles import is_active
+from kam.users.roles import is_active, steers_portfolio
 
 from . import services
 from .models import Task, Visit
@@ -143,8 +143,8 @@ class VisitAdmin(StaleGuardAdmin, HistoryMixin, AccountScopedAdmin):
 
 @admin.register(Task)
 class TaskAdmin(StaleGuardAdmin, HistoryMixin, admin.ModelAdmin):
-    """Tasks: your own, and those on accounts you see; changed by their assignee or by those
-    who may edit their account."""
+    """Tasks: your own, and those on accounts you see; changed by their assignee, by those
+    who may edit their account, and by the portfolio."""
 
     list_display = ["title", "assignee", "due_on", "account", "origin", "done_at", "deleted_at"]
     list_filter = [SoftDeletedListFilter, "origin", ("done_at", admin.EmptyFieldListFilter)]
@@ -194,7 +194,7 @@ class TaskAdmin(StaleGuardAdmin, HistoryMixin, admin.ModelAdmin):
     def _may_change(user, task: Task) -> bool:
         if not is_active(user):
             return False
-        if task.assignee_id == user.pk:
+        if task.assignee_id == user.pk or steers_portfolio(user):
             return True
         return task.account is not None and access.may(user, Action.EDIT, task.account)
 
