@@ -31,8 +31,9 @@ ADD, EDIT = "visit_add", "visit_edit"
 
 
 def _visits(account) -> list[Visit]:
-    """The latest visits with their people and next-step tasks: four queries whatever their
-    number. Each carries `overdue`: a next step whose date passed and is not done."""
+    """The latest visits (one more than shown, to know whether there are more) with their
+    people and next-step tasks: four queries whatever their number. Each carries
+    `overdue`: a next step whose date passed and is not done."""
     today = timezone.localdate()
     steps = Prefetch(
         "tasks",
@@ -43,7 +44,7 @@ def _visits(account) -> list[Visit]:
         Visit.objects.alive()
         .filter(account=account)
         .select_related("created_by")
-        .prefetch_related("our_people", "their_people", steps)[:VISITS_SHOWN]
+        .prefetch_related("our_people", "their_people", steps)[: VISITS_SHOWN + 1]
     )
     for visit in rows:
         done = any(t.done_at is not None for t in visit.step_tasks)
@@ -129,9 +130,13 @@ def visits_context(page: Page) -> dict:
     """The visits, newest first; the forms for those who may edit the account."""
     account = page.account
     may_edit = page.may(Action.EDIT)
+    visits = _visits(account)
+    more = len(visits) > VISITS_SHOWN  # counted only then: one query less on most pages
     context = {
-        "visits": _visits(account),
-        "visit_count": Visit.objects.alive().filter(account=account).count(),
+        "visits": visits[:VISITS_SHOWN],
+        "visit_count": Visit.objects.alive().filter(account=account).count()
+        if more
+        else len(visits),
         "visits_shown": VISITS_SHOWN,
         "may_edit_visits": may_edit,
         "add_form": None,

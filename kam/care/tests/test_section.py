@@ -6,7 +6,9 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,6 +16,7 @@ from kam.accounts import access
 from kam.accounts.access import Action
 from kam.care import services
 from kam.care.models import Task, Visit
+from kam.care.visit_sections import VISITS_SHOWN
 
 TODAY = timezone.localdate()
 
@@ -201,3 +204,41 @@ def test_someone_who_may_only_read_sees_visits_without_forms_and_gets_403(
     response = client.post(url("visit_add", cast.east_account), add_data(contacts.wang))
     assert response.status_code == 403
     assert Visit.objects.count() == 1
+
+
+def test_a_long_history_shows_the_latest_and_says_how_many(client, cast):
+    for _ in range(VISITS_SHOWN + 2):
+        services.log_visit(cast.east_account, by=cast.owner_kam, date=TODAY)
+    client.force_login(cast.owner_kam)
+    shown = section(page(client, cast.east_account))
+    assert f"{VISITS_SHOWN + 2} visits logged" in shown
+    assert f"The latest {VISITS_SHOWN} are shown" in shown
+    assert shown.count('data-visit="') == VISITS_SHOWN
+
+
+def test_the_section_costs_the_same_queries_for_one_visit_or_many(client, cast, contacts):
+    client.force_login(cast.owner_kam)
+
+    def queries() -> int:
+        """The page's queries once its caches are warm (the second load)."""
+        page(client, cast.east_account)
+        with CaptureQueriesContext(connection) as captured:
+            page(client, cast.east_account)
+        return len(captured)
+
+    def log():
+        services.log_visit(
+            cast.east_account,
+            by=cast.owner_kam,
+            date=TODAY,
+            our_people=[cast.owner_kam],
+            their_people=[contacts.wang, contacts.li],
+            next_step="回访",
+            next_step_on=TODAY,
+        )
+
+    log()
+    one = queries()
+    for _ in range(4):
+        log()
+    assert queries() == one
