@@ -61,10 +61,9 @@ def _our_choices(page: Page, visit: Visit | None = None) -> list:
     if visit is not None:
         others = others | get_user_model().objects.filter(pk__in=visit.our_people.all())
     others = others.exclude(pk__in=list(team)).distinct().order_by("username")
-    label = str
     return [
-        (gettext_lazy("Account team"), [(pk, label(user)) for pk, user in team.items()]),
-        (gettext_lazy("Others"), [(user.pk, label(user)) for user in others]),
+        (gettext_lazy("Account team"), [(pk, str(user)) for pk, user in team.items()]),
+        (gettext_lazy("Others"), [(user.pk, str(user)) for user in others]),
     ]
 
 

@@ -242,3 +242,15 @@ def test_the_section_costs_the_same_queries_for_one_visit_or_many(client, cast, 
     for _ in range(4):
         log()
     assert queries() == one
+
+
+def test_without_javascript_the_change_form_opens_from_the_address(client, cast, contacts):
+    visit = services.log_visit(cast.east_account, by=cast.owner_kam, date=TODAY, notes="无脚本")
+    client.force_login(cast.owner_kam)
+    response = client.get(f"{url('detail', cast.east_account)}?edit_visit={visit.pk}")
+    assert f'name="visit-{visit.pk}-seen"' in response.content.decode()
+    data = change_data(visit, edit_token(client, cast.east_account, visit), notes="改好了")
+    response = client.post(url("visit_change", cast.east_account, visit.pk), data)
+    assert response.status_code == 302 and response["Location"].endswith("#visits")
+    visit.refresh_from_db()
+    assert visit.notes == "改好了"
