@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from kam.accounts import access
+from kam.accounts.access import Action
 from kam.care import services
 from kam.care.models import Task, Visit
 
@@ -131,3 +133,18 @@ def test_all_open_tasks_for_managers_only(cast, api_as):
     titles = [r["title"] for r in manager.get(f"{TASKS}?all=true").json()["results"]]
     assert titles == ["east task"]
     assert api_as("owner_kam").get(f"{TASKS}?all=true").status_code == 403
+
+
+def test_someone_who_may_only_read_gets_403_and_nothing_changes(cast, api_as, monkeypatch):
+    """A team whose members may see but not edit (the access layer's rule changed here, as
+    a read-only role would): the visits list, a write is 403."""
+    monkeypatch.setattr(access, "BY_TEAM", frozenset({Action.VIEW, Action.SEE_PERSONAL}))
+    visit = services.log_visit(cast.east_account, by=cast.owner_kam, date=TODAY, notes="原样")
+    reader = api_as("team_specialist")
+    assert reader.get(f"{VISITS}?account={cast.east_account.pk}").json()["count"] == 1
+    body = {"account": cast.east_account.pk, "date": TODAY.isoformat()}
+    assert reader.post(VISITS, body, JSON).status_code == 403
+    assert reader.patch(f"{VISITS}{visit.pk}/", {"notes": "改"}, JSON).status_code == 403
+    assert reader.delete(f"{VISITS}{visit.pk}/").status_code == 403
+    visit.refresh_from_db()
+    assert (visit.notes, visit.deleted_at, Visit.objects.count()) == ("原样", None, 1)
