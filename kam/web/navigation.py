@@ -10,6 +10,7 @@ SECTIONS = {
     # menu entry → the views (a namespace, or namespace:name) that belong to it
     "dashboard": ("value:dashboard",),
     "accounts": ("accounts",),
+    "tasks": ("care:tasks",),
     "network": (
         "care:whos_who",
         "care:paths",
@@ -30,6 +31,7 @@ def nav_items(user, view_name: str = "") -> list[dict]:
     items = [
         {"url": reverse("value:dashboard"), "label": _("Dashboard"), "key": "dashboard"},
         {"url": reverse("accounts:list"), "label": _("Accounts"), "key": "accounts"},
+        {"url": reverse("care:tasks"), "label": _("My tasks"), "key": "tasks"},
         {"url": reverse("care:whos_who"), "label": _("Who's who"), "key": "network"},
     ]
     if may_company(user, Action.STEER_VALUE):

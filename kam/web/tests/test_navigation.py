@@ -28,5 +28,5 @@ def test_a_kam_neither_steers_tiers_nor_imports(client, cast):
     client.force_login(cast.owner_kam)
     response = client.get(reverse("accounts:detail", args=[cast.east_account.pk]))
     menu = _menu(response)
-    assert set(menu) == {"dashboard", "accounts", "network"}
+    assert set(menu) == {"dashboard", "accounts", "tasks", "network"}
     assert menu["accounts"] is True
