@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kam.accounts.access import AccountOwnedQuerySet
 from kam.core.models import SoftDeleteModel, SoftDeleteQuerySet, TimeStampedModel
@@ -93,7 +94,7 @@ class Task(SoftDeleteModel):
         on_delete=models.CASCADE,
         related_name="tasks",
     )
-    title = models.CharField(_("title"), max_length=300)
+    title = models.CharField(pgettext_lazy("task", "title"), max_length=300)
     notes = models.TextField(_("notes"), blank=True)
     due_on = models.DateField(_("due on"), null=True, blank=True, db_index=True)
     origin = models.CharField(

@@ -3,6 +3,7 @@ concerns, relationship levels, third parties and the kinds of connection between
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Level(models.TextChoices):
@@ -40,7 +41,7 @@ class Orientation(models.TextChoices):
     """What the person weighs first in a decision."""
 
     FINANCIAL = "financial", _("Financial")
-    TECHNICAL = "technical", _("Technical")
+    TECHNICAL = "technical", pgettext_lazy("decision orientation", "Technical")
     RELATIONSHIP = "relationship", _("Relationship")
     BUSINESS = "business", _("Business")
 
@@ -66,7 +67,7 @@ class RelationshipLevel(models.IntegerChoices):
 
 
 class ContactStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("contact status", "Active")
     LEFT = "left", _("Left the company")
 
 

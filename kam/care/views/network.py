@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from kam.accounts import access
@@ -60,7 +60,7 @@ INTRODUCTION_DAYS = 14
 class PathsForm(forms.Form):
     to = forms.TypedChoiceField(label=gettext_lazy("Reach"), coerce=int)
     start = forms.TypedChoiceField(
-        label=gettext_lazy("From"), coerce=int, required=False, empty_value=None
+        label=pgettext_lazy("path start", "From"), coerce=int, required=False, empty_value=None
     )
     max_intermediaries = forms.TypedChoiceField(
         label=gettext_lazy("At most"),
