@@ -43,7 +43,8 @@ def filled(contact, cast):
 
 
 def client_of(user) -> Client:
-    client = Client()
+    """A logged-in browser that asks for English (the tests read the English strings)."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     return client
 

@@ -22,6 +22,15 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_ACCEPT_LANGUAGE": "en"}
 
 
+@pytest.fixture
+def client():
+    """A browser that asks for English: the tests read the English strings (zh-hans is the
+    default)."""
+    from django.test import Client
+
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
 def page_of(client, account, **query):
     return client.get(reverse("accounts:detail", args=[account.pk]), query)
 
