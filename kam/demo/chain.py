@@ -500,7 +500,8 @@ def org_chart(account, team: dict[str, str], seed: int) -> list[PersonSpec]:
     code = account.code
     rng = random.Random(f"kam-demo:{seed}:chart:{code}")
     has_left = rng.random() < 0.35 or code == COVERED_ACCOUNT
-    size = rng.randint(8, 19 if has_left else 20)
+    # the covered account has the full chart; the others 8–14 people, to keep loading quick
+    size = 19 if code == COVERED_ACCOUNT else rng.randint(8, 14)
     positions = _chosen_positions(rng, size)
     chosen = {p.key for p in positions}
     coaches = _coaches(rng, chosen)
@@ -688,8 +689,7 @@ def visits_of(
     account, people: list[PersonSpec], team: dict[str, str], seed: int
 ) -> list[VisitSpec]:
     """The account team's contacts with the customer over the history: the owner every
-    three months or so (now and then a call instead), a technical meeting every half
-    year, an executive visit by the sponsor every year; everyone met at least once, except the
+    four months or so (now and then a call instead), a technical meeting a year, an executive visit by the sponsor every year; everyone met at least once, except the
     planted unmet; the covered account met in full in its last month."""
     rng = random.Random(f"kam-demo:{seed}:visits:{account.code}")
     calendar = account.calendar
@@ -725,8 +725,8 @@ def visits_of(
                     VisitKind.CALL if call else VisitKind.VISIT,
                 )
             )
-        day += timedelta(days=rng.randint(70, 110))
-    for half in range(0, len(calendar.months), 6):
+        day += timedelta(days=rng.randint(100, 140))
+    for half in range(6, len(calendar.months), 12):
         start = date(*calendar.months[half], 1)
         day = _day(rng, start, min(last, start + timedelta(days=170)))
         theirs = present(day, rng.sample(technical, min(len(technical), rng.randint(2, 3))))
@@ -931,18 +931,22 @@ def _influence_lines(rng, code, keys, owner) -> list[LinkSpec]:
         ("equip_eng", "equip"),
         ("plant", "dgm_prod"),
     ]
+    pairs = [
+        (a, b)
+        for a, b in pairs
+        if a in keys and b in keys and not (_out_of_reach(keys[a]) or _out_of_reach(keys[b]))
+    ]
     out = []
-    for a, b in pairs:
-        if a in keys and b in keys and not (_out_of_reach(keys[a]) or _out_of_reach(keys[b])):
-            out.append(
-                LinkSpec(
-                    ("contact", (code, a)),
-                    ("contact", (code, b)),
-                    ConnectionKind.INFLUENCES,
-                    rng.randint(2, 5),
-                    owner,
-                )
+    for a, b in rng.sample(pairs, min(3, len(pairs))):
+        out.append(
+            LinkSpec(
+                ("contact", (code, a)),
+                ("contact", (code, b)),
+                ConnectionKind.INFLUENCES,
+                rng.randint(2, 5),
+                owner,
             )
+        )
     feud = ("proc", "quality") if "quality" in keys else ("cfo", "cto")
     if rng.random() < 0.5 or code == HOSTILE_ACCOUNT:
         feud = ("cfo", "cto") if code == HOSTILE_ACCOUNT else feud
