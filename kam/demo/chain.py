@@ -150,6 +150,24 @@ class LinkSpec:
     notes: str = ""
 
 
+@dataclass(frozen=True)
+class CardSpec:
+    """A VIP relationship card (M8.1) of a decision maker, fields as RelationshipCard
+    names them. Birthdays are often known in the lunar calendar; a leap month (闰月)
+    is kept as such (1976 had a leap eighth month)."""
+
+    account_code: str
+    key: str
+    birthday_calendar: str
+    birthday_year: int | None
+    birthday_month: int
+    birthday_day: int
+    birthday_leap_month: bool
+    interests: str
+    family: str
+    calls_seller_by_name: bool | None
+
+
 @dataclass
 class Chain:
     """Everything of the decision chains, in the order it must be written."""
@@ -159,6 +177,7 @@ class Chain:
     thirds: list[ThirdSpec] = field(default_factory=list)
     links: list[LinkSpec] = field(default_factory=list)
     visits: list[VisitSpec] = field(default_factory=list)  # by day
+    cards: list[CardSpec] = field(default_factory=list)  # not written yet (see services)
 
     def person(self, code: str, key: str) -> PersonSpec:
         return next(p for p in self.people if p.account_code == code and p.key == key)
@@ -1041,6 +1060,68 @@ def _ends_exist(link: LinkSpec, codes) -> bool:
 
 
 # ---------------------------------------------------------------------------------------
+# Relationship cards
+
+_CARDS = (
+    CardSpec(
+        COVERED_ACCOUNT,
+        "gm",
+        "lunar",
+        1976,
+        8,
+        15,
+        True,
+        "钓鱼、围棋；喜欢普洱茶",
+        "女儿明年高考，想报考机械类专业",
+        True,
+    ),
+    CardSpec(
+        MINEFIELD_ACCOUNT,
+        "gm",
+        "lunar",
+        1968,
+        3,
+        12,
+        False,
+        "登山、书法",
+        "父母在老家，母亲需要长期照护",
+        True,
+    ),
+    CardSpec(
+        HOSTILE_ACCOUNT,
+        "gm",
+        "solar",
+        1972,
+        11,
+        8,
+        False,
+        "羽毛球，周末常去球馆",
+        "儿子在英国读研究生",
+        False,
+    ),
+    CardSpec(HOSTILE_ACCOUNT, "cfo", "lunar", None, 12, 23, False, "摄影，收藏老相机", "", None),
+    CardSpec(
+        "C00019",
+        "gm",
+        "lunar",
+        1970,
+        1,
+        6,
+        False,
+        "马拉松，每年跑两场全马",
+        "孩子在上小学，关心学区",
+        True,
+    ),
+)
+
+
+def cards_of(chain: Chain) -> list[CardSpec]:
+    """The planted cards whose person is on a chart (all of them at every scale)."""
+    keys = {(p.account_code, p.key) for p in chain.people}
+    return [card for card in _CARDS if (card.account_code, card.key) in keys]
+
+
+# ---------------------------------------------------------------------------------------
 # Entry point
 
 
@@ -1061,6 +1142,7 @@ def make_chain(accounts, key_codes: list[str], seed: int) -> Chain:
     chain.thirds = _third_parties()
     chain.links = connections(chain, teams, by_code[key_codes[0]].calendar) if key_codes else []
     chain.visits.sort(key=lambda v: (v.day, v.account_code, v.kind, v.theirs))
+    chain.cards = cards_of(chain)
     return chain
 
 

@@ -80,6 +80,18 @@ def test_coaches_hostile_decision_makers_nodes_and_people_who_left_are_there():
     assert all(p.relationship_goal >= p.relationship for p in people)
 
 
+def test_a_few_decision_makers_have_cards_one_with_a_leap_month_lunar_birthday():
+    data = demo(TINY)
+    people = {(p.account_code, p.key): p for p in data.chain.people}
+    assert len(data.chain.cards) >= 4
+    for card in data.chain.cards:
+        assert BuyingRole.DECISION_MAKER in people[card.account_code, card.key].roles
+    leap = [card for card in data.chain.cards if card.birthday_leap_month]
+    assert [(card.birthday_calendar, card.birthday_year, card.birthday_month) for card in leap] == [
+        ("lunar", 1976, 8)  # 1976 had a leap eighth month (闰八月)
+    ]
+
+
 def test_the_same_seed_gives_the_same_chains_and_the_planted_facts_hold_for_any_seed():
     assert demo(TINY, 7).chain == g.generate(seed=7, scale=TINY).chain
     assert demo(TINY, 7).chain != demo(TINY, 8).chain
