@@ -179,9 +179,6 @@ class Chain:
     visits: list[VisitSpec] = field(default_factory=list)  # by day
     cards: list[CardSpec] = field(default_factory=list)  # not written yet (see services)
 
-    def person(self, code: str, key: str) -> PersonSpec:
-        return next(p for p in self.people if p.account_code == code and p.key == key)
-
     def people_of(self, code: str) -> list[PersonSpec]:
         return [p for p in self.people if p.account_code == code]
 
@@ -482,9 +479,6 @@ def _name(rng: random.Random, seen: set[str]) -> tuple[str, str, str, str]:
     while True:
         surname, s_py = rng.choice(names.SURNAMES)
         given, g_py = rng.choice(names.GIVEN_NAMES)
-        if rng.random() < 0.6:  # most people have two-character given names
-            given2, g2_py = rng.choice(names.GIVEN_NAMES)
-            given, g_py = given + given2, g_py + g2_py
         if surname + given not in seen:
             seen.add(surname + given)
             return surname, given, s_py, g_py
