@@ -881,7 +881,9 @@ def _third_parties() -> list[ThirdSpec]:
     ]
 
 
-def connections(chain: Chain, teams: dict[str, dict[str, str]], calendar) -> list[LinkSpec]:
+def connections(
+    chain: Chain, teams: dict[str, dict[str, str]], calendar, seed: int
+) -> list[LinkSpec]:
     """Our people's ties to the customers' people and to the third parties, the third
     parties' ties to customers' people, and influence and conflict among the customers'
     people. The association account's general manager has exactly one tie: the
@@ -892,7 +894,7 @@ def connections(chain: Chain, teams: dict[str, dict[str, str]], calendar) -> lis
     for code in codes:
         keys = {p.key: p for p in chain.people_of(code)}
         team = teams[code]
-        rng = random.Random(f"kam-demo:chain-links:{code}")
+        rng = random.Random(f"kam-demo:{seed}:links:{code}")
 
         def contact(key, code=code):
             return ("contact", (code, key))
@@ -1134,7 +1136,9 @@ def make_chain(accounts, key_codes: list[str], seed: int) -> Chain:
         chain.people += people
         chain.visits += visits_of(account, people, team, seed)
     chain.thirds = _third_parties()
-    chain.links = connections(chain, teams, by_code[key_codes[0]].calendar) if key_codes else []
+    chain.links = (
+        connections(chain, teams, by_code[key_codes[0]].calendar, seed) if key_codes else []
+    )
     chain.visits.sort(key=lambda v: (v.day, v.account_code, v.kind, v.theirs))
     chain.cards = cards_of(chain)
     return chain
