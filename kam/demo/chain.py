@@ -177,7 +177,7 @@ class Chain:
     thirds: list[ThirdSpec] = field(default_factory=list)
     links: list[LinkSpec] = field(default_factory=list)
     visits: list[VisitSpec] = field(default_factory=list)  # by day
-    cards: list[CardSpec] = field(default_factory=list)  # not written yet (see services)
+    cards: list[CardSpec] = field(default_factory=list)
 
     def people_of(self, code: str) -> list[PersonSpec]:
         return [p for p in self.people if p.account_code == code]

@@ -28,7 +28,9 @@ from kam.care import services as care_services
 from kam.core import versions
 from kam.core.history import change
 from kam.core.models import FieldChange
+from kam.people import cards as cards_services
 from kam.people import services as people_services
+from kam.people.birthdays import Birthday
 from kam.people.models import Contact
 from kam.sales.models import CostToServe
 from kam.sales.services import import_orders
@@ -277,8 +279,30 @@ def _create_decision_chains(data: DemoData, accounts: dict, users: dict, summary
             next_step=visit.next_step,
             next_step_on=visit.next_step_on,
         )
+    _create_cards(chain.cards, accounts, contacts)
     summary.visits, summary.connections = len(chain.visits), len(chain.links)
     return len(chain.people)
+
+
+def _create_cards(cards, accounts: dict, contacts: dict) -> None:
+    """The planted VIP relationship cards, entered by each account's owner (the birthday
+    as the person gives it; the card service stores it as the lunar date)."""
+    for spec in cards:
+        birthday = Birthday(
+            spec.birthday_calendar,
+            spec.birthday_year,
+            spec.birthday_month,
+            spec.birthday_day,
+            spec.birthday_leap_month,
+        )
+        cards_services.save_card(
+            contacts[spec.account_code, spec.key],
+            by=accounts[spec.account_code].owner,
+            birthday=birthday,
+            interests=spec.interests,
+            family=spec.family,
+            calls_seller_by_name=spec.calls_seller_by_name,
+        )
 
 
 def _contact_fields(spec, contacts: dict, users: dict) -> dict:

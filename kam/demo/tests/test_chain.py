@@ -245,3 +245,29 @@ def test_third_parties_and_an_old_connection_no_longer_valid(built, db):
     assert Connection.objects.filter(kind=ConnectionKind.CONFLICT).exists()
     assert Contact.objects.filter(business_line__isnull=False).exists()
     assert Contact.objects.filter(management_line__username="boss").exists()
+
+
+def test_the_planted_cards_were_saved_with_the_leap_month_birthday_kept(built, db):
+    """The cards reach the database through the card service: the leap-month lunar
+    birthday comes back as entered, and each card's creation is on its log."""
+    from kam.people.cards import birthday_of
+    from kam.people.models import CardEvent, RelationshipCard
+
+    specs = demo(TINY).chain.cards
+    cards = RelationshipCard.objects.select_related("contact__account")
+    assert cards.count() == len(specs) >= 5
+    leap = next(s for s in specs if s.birthday_leap_month)
+    card = next(
+        c
+        for c in cards
+        if (c.contact.account.code, c.birthday_leap_month) == (leap.account_code, True)
+    )
+    given = birthday_of(card)
+    assert (given.calendar, given.year, given.month, given.day, given.leap_month) == (
+        "lunar",
+        leap.birthday_year,
+        leap.birthday_month,
+        leap.birthday_day,
+        True,
+    )
+    assert CardEvent.objects.filter(kind=CardEvent.Kind.CHANGED).count() == len(specs)
