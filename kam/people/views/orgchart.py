@@ -9,6 +9,8 @@ an existing person carry what the user saw so a stale one is refused."""
 
 from __future__ import annotations
 
+import json
+
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
@@ -66,9 +68,11 @@ def orgchart_context(page: Page) -> dict:
         for t in ties
     ]
     may_edit = page.may(Action.EDIT)
+    option = orgchart.chart_option(chart)
     context = {
         "chart": chart,
-        "option": orgchart.chart_option(chart),
+        "option": option,
+        "option_json": json.dumps(option) if option else "",
         "height": orgchart.chart_height(chart),
         "rows": _rows(chart, on_chart, page if may_edit else None),
         "unplaced": [chart.nodes[i] for i in chart.unplaced],

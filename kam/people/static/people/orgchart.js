@@ -10,9 +10,10 @@
   function chartElement() { return document.querySelector("[data-orgchart]"); }
 
   function optionOf(el) {
-    var source = document.getElementById(el.dataset.orgchart);
-    if (!source) return null;
-    var option = JSON.parse(source.textContent);
+    // The option travels in an attribute, not a json_script: htmx drops <script> elements
+    // from the sections it swaps in.
+    if (!el.dataset.option) return null;
+    var option = JSON.parse(el.dataset.option);
     // HTML tooltips need style="…" attributes, which the Content-Security-Policy forbids.
     [].concat(option.tooltip || []).forEach(function (t) { t.renderMode = "richText"; });
     return option;
