@@ -49,6 +49,8 @@ Y_STEP = 120
 UNPLACED_GAP = 1
 """Empty rows between the tree and the row of people not placed."""
 UNPLACED_PER_ROW = 6
+LEGEND_ROOM = 40
+"""Pixels under the chart for its legend."""
 
 
 @dataclass(frozen=True)
@@ -357,8 +359,7 @@ def chart_option(chart: Chart) -> dict | None:
         {
             "id": str(n.id),
             "name": _text(n.name),
-            "x": n.x,
-            "y": n.y,
+            "value": [n.x, n.y],
             "category": index[n.support or UNKNOWN],
             "label": {"formatter": _label(n)},
             "tooltip": {"formatter": _tooltip(n)},
@@ -369,16 +370,21 @@ def chart_option(chart: Chart) -> dict | None:
     ]
     names = {str(k): v["label"] for k, v in ((e["key"], e) for e in line_legend())}
     links = [_link(edge, names[edge["kind"]]) for edge in chart.edges]
+    xs = [n.x for n in chart.nodes.values()]
+    ys = [n.y for n in chart.nodes.values()]
     return {
         "tooltip": {"trigger": "item", "confine": True},
         "legend": [{"data": [e["label"] for e in legend], "bottom": 0, "selectedMode": False}],
         "animation": False,
+        # Plain axes, hidden, one unit a pixel: the layout's positions are where the boxes go,
+        # whatever the tree's shape (a fitted "view" distorts a single column).
+        "grid": {"left": 0, "right": 0, "top": 10, "bottom": LEGEND_ROOM, "containLabel": False},
+        "xAxis": {"type": "value", "show": False, "min": min(xs) - X_STEP / 2, "max": max(xs) + X_STEP / 2},
+        "yAxis": {"type": "value", "show": False, "inverse": True, "min": min(ys) - Y_STEP / 2, "max": max(ys) + Y_STEP / 2},
         "series": [
             {
                 "type": "graph",
-                "layout": "none",
-                "roam": True,
-                "draggable": False,
+                "coordinateSystem": "cartesian2d",
                 "symbol": "roundRect",
                 "symbolSize": [168, 70],
                 "categories": [
@@ -402,10 +408,6 @@ def chart_option(chart: Chart) -> dict | None:
                 "edgeSymbolSize": 8,
                 "data": data,
                 "links": links,
-                "top": 50,
-                "bottom": 60,
-                "left": 90,
-                "right": 90,
             }
         ],
     }
@@ -430,10 +432,16 @@ def _link(edge: dict, label: str) -> dict:
     }
 
 
-def chart_height(chart: Chart) -> int:
-    """Pixels the drawing needs: its rows plus room for the legend."""
-    rows = max((n.depth for n in chart.nodes.values()), default=0) + 1
-    return max(320, rows * Y_STEP + 140)
+def chart_size(chart: Chart) -> tuple[int, int]:
+    """Pixels the drawing needs at one pixel a unit: its columns, its rows and the legend.
+    The page scrolls a wide chart sideways rather than squeezing the boxes together."""
+    if chart.empty:
+        return 0, 0
+    xs = [n.x for n in chart.nodes.values()]
+    ys = [n.y for n in chart.nodes.values()]
+    width = max(xs) - min(xs) + X_STEP
+    height = max(ys) - min(ys) + Y_STEP + 10 + LEGEND_ROOM
+    return int(width), int(height)
 
 
 def register_sections() -> None:

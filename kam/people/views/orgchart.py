@@ -73,7 +73,7 @@ def orgchart_context(page: Page) -> dict:
         "chart": chart,
         "option": option,
         "option_json": json.dumps(option) if option else "",
-        "height": orgchart.chart_height(chart),
+        "size": orgchart.chart_size(chart),
         "rows": _rows(chart, on_chart, page if may_edit else None),
         "unplaced": [chart.nodes[i] for i in chart.unplaced],
         "off_chart": _off_chart(people) if may_edit else [],

@@ -24,7 +24,9 @@
     if (!window.echarts || !el || el.dataset.drawn) return;
     var option = optionOf(el);
     if (!option) return;
+    // One pixel a unit of the layout (kam.people.orgchart.chart_size); a wide chart scrolls.
     el.style.height = (parseInt(el.dataset.height, 10) || 400) + "px";
+    el.style.minWidth = (parseInt(el.dataset.width, 10) || 0) + "px";
     var chart = window.echarts.init(el, null, { renderer: "svg" });
     chart.setOption(option);
     chart.on("click", function (params) {
@@ -85,7 +87,7 @@
     var box = document.createElement("div");
     box.hidden = true;
     document.body.appendChild(box);
-    var width = Math.max(el.clientWidth, 600);
+    var width = Math.max(el.clientWidth, parseInt(el.dataset.width, 10) || 0, 400);
     var height = parseInt(el.dataset.height, 10) || 400;
     var off = window.echarts.init(box, null, { renderer: kind === "png" ? "canvas" : "svg", width: width, height: height });
     option.animation = false;

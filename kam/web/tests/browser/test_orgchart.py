@@ -88,9 +88,8 @@ def click_node(tab, name: str) -> None:
         """([selector, name]) => {
             const chart = echarts.getInstanceByDom(document.querySelector(selector));
             const series = chart.getOption().series[0];
-            const index = series.data.findIndex(d => d.name === name);
-            const layout = chart.getModel().getSeriesByIndex(0).getData().getItemLayout(index);
-            const point = chart.convertToPixel({ seriesIndex: 0 }, layout);
+            const node = series.data.find(d => d.name === name);
+            const point = chart.convertToPixel({ seriesIndex: 0 }, node.value);
             const box = document.querySelector(selector).getBoundingClientRect();
             return [box.left + point[0], box.top + point[1]];
         }""",
