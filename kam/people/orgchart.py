@@ -5,8 +5,8 @@ last met them.
 `chart_data` is pure (no database): it turns the account's people and their lines into a
 laid-out tree, so the drawing (kam/people/static/people/orgchart.js), the JSON endpoint and
 the tests all read the same positions. `chart_option` turns that into an ECharts option.
-The section itself (context, template, endpoints) is registered by `register_sections`;
-its views live in kam/people/views/orgchart.py."""
+The section itself (context, template, endpoints) lives in kam/people/views/orgchart.py,
+which PeopleConfig.ready() asks to register it: this module stays pure and imports no view."""
 
 from __future__ import annotations
 
@@ -189,7 +189,7 @@ def chart_data(people: Iterable[Person], ties: Iterable[Tie] = ()) -> Chart:
             name=p.name,
             title=p.title,
             level=p.level,
-            roles=[r for r in p.roles],
+            roles=list(p.roles),
             support=p.support,
             influence=p.influence,
             last_met_on=p.last_met_on.isoformat() if p.last_met_on else None,
@@ -263,17 +263,17 @@ def _edges(nodes: dict[int, Node], ties: Iterable[Tie]) -> list[dict]:
         if n.manager_id is not None
     ]
     for tie in ties:
-        if tie.kind in (INFLUENCES, CONFLICT) and tie.a_id in nodes and tie.b_id in nodes:
-            if tie.a_id != tie.b_id:
-                edges.append(
-                    {
-                        "source": tie.a_id,
-                        "target": tie.b_id,
-                        "kind": tie.kind,
-                        "id": tie.id,
-                        "strength": tie.strength,
-                    }
-                )
+        drawn = tie.a_id in nodes and tie.b_id in nodes and tie.a_id != tie.b_id
+        if drawn and tie.kind in (INFLUENCES, CONFLICT):
+            edges.append(
+                {
+                    "source": tie.a_id,
+                    "target": tie.b_id,
+                    "kind": tie.kind,
+                    "id": tie.id,
+                    "strength": tie.strength,
+                }
+            )
     return edges
 
 
@@ -307,14 +307,19 @@ def role_labels(node: Node) -> list[str]:
     return [str(labels.get(role, role)) for role in node.roles]
 
 
+def _rich(style: str, text: str) -> str:
+    """One line of an ECharts rich-text label in `style`."""
+    return "{" + style + "|" + text + "}"
+
+
 def _label(node: Node) -> str:
     """Name, title, role badges and last met, in the box."""
-    lines = ["{name|%s}" % _text(node.name)]
+    lines = [_rich("name", _text(node.name))]
     if node.title:
-        lines.append("{title|%s}" % _text(node.title))
+        lines.append(_rich("title", _text(node.title)))
     if node.roles:
-        lines.append("{badge|%s}" % " ".join(ROLE_SHORT.get(r, r) for r in node.roles))
-    lines.append("{%s|%s}" % ("never" if node.never_met else "met", _text(met_label(node))))
+        lines.append(_rich("badge", " ".join(ROLE_SHORT.get(r, r) for r in node.roles)))
+    lines.append(_rich("never" if node.never_met else "met", _text(met_label(node))))
     return "\n".join(lines)
 
 
@@ -337,7 +342,10 @@ def _tooltip(node: Node) -> str:
 def legend_entries() -> list[dict]:
     """The support colours, in order, for the chart's legend and the page's."""
     keys = [str(k) for k in Support.values] + [UNKNOWN]
-    return [{"key": k, "label": support_label(k if k != UNKNOWN else ""), "colour": SUPPORT_COLOURS[k]} for k in keys]
+    return [
+        {"key": k, "label": support_label(k if k != UNKNOWN else ""), "colour": SUPPORT_COLOURS[k]}
+        for k in keys
+    ]
 
 
 def line_legend() -> list[dict]:
@@ -364,7 +372,13 @@ def chart_option(chart: Chart) -> dict | None:
             "label": {"formatter": _label(n)},
             "tooltip": {"formatter": _tooltip(n)},
             "contact": n.id,
-            **({} if n.placed else {"itemStyle": {"borderType": "dashed", "borderColor": "#555", "borderWidth": 2}}),
+            **(
+                {}
+                if n.placed
+                else {
+                    "itemStyle": {"borderType": "dashed", "borderColor": "#555", "borderWidth": 2}
+                }
+            ),
         }
         for n in chart.nodes.values()
     ]
@@ -379,8 +393,19 @@ def chart_option(chart: Chart) -> dict | None:
         # Plain axes, hidden, one unit a pixel: the layout's positions are where the boxes go,
         # whatever the tree's shape (a fitted "view" distorts a single column).
         "grid": {"left": 0, "right": 0, "top": 10, "bottom": LEGEND_ROOM, "containLabel": False},
-        "xAxis": {"type": "value", "show": False, "min": min(xs) - X_STEP / 2, "max": max(xs) + X_STEP / 2},
-        "yAxis": {"type": "value", "show": False, "inverse": True, "min": min(ys) - Y_STEP / 2, "max": max(ys) + Y_STEP / 2},
+        "xAxis": {
+            "type": "value",
+            "show": False,
+            "min": min(xs) - X_STEP / 2,
+            "max": max(xs) + X_STEP / 2,
+        },
+        "yAxis": {
+            "type": "value",
+            "show": False,
+            "inverse": True,
+            "min": min(ys) - Y_STEP / 2,
+            "max": max(ys) + Y_STEP / 2,
+        },
         "series": [
             {
                 "type": "graph",
@@ -400,7 +425,13 @@ def chart_option(chart: Chart) -> dict | None:
                     "rich": {
                         "name": {"fontWeight": "bold", "fontSize": 12},
                         "title": {"fontSize": 10, "color": "#333"},
-                        "badge": {"fontSize": 10, "color": "#fff", "backgroundColor": "#37474f", "padding": [1, 3], "borderRadius": 2},
+                        "badge": {
+                            "fontSize": 10,
+                            "color": "#fff",
+                            "backgroundColor": "#37474f",
+                            "padding": [1, 3],
+                            "borderRadius": 2,
+                        },
                         "met": {"fontSize": 9, "color": "#2e7d32"},
                         "never": {"fontSize": 9, "color": "#b71c1c"},
                     },
@@ -442,10 +473,3 @@ def chart_size(chart: Chart) -> tuple[int, int]:
     width = max(xs) - min(xs) + X_STEP
     height = max(ys) - min(ys) + Y_STEP + 10 + LEGEND_ROOM
     return int(width), int(height)
-
-
-def register_sections() -> None:
-    """Called from PeopleConfig.ready(); the section's context and endpoints are views."""
-    from .views import orgchart as views
-
-    views.register_section()

@@ -20,8 +20,17 @@ def people():
     """A CEO with two reports, one of whom has a report; a loner; someone off the chart."""
     return [
         Person(1, "Zhao CEO", "CEO", "senior", roles=("decision_maker",), support="enemy"),
-        Person(2, "Qian CTO", "CTO", "senior", manager_id=1, roles=("gatekeeper", "coach"),
-               support="mentor", influence=4, last_met_on=date(2026, 11, 3)),
+        Person(
+            2,
+            "Qian CTO",
+            "CTO",
+            "senior",
+            manager_id=1,
+            roles=("gatekeeper", "coach"),
+            support="mentor",
+            influence=4,
+            last_met_on=date(2026, 11, 3),
+        ),
         Person(3, "Sun Buyer", "Buyer", "middle", manager_id=1, support="neutral"),
         Person(4, "Li Engineer", "Engineer", "junior", manager_id=2, roles=("user",)),
         Person(5, "Zhou Loner", "Adviser"),

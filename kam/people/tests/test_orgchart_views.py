@@ -55,7 +55,9 @@ def test_a_team_member_builds_the_chart_from_the_page(team, cast, english):
     assert "Nobody on this account's org chart yet." in page.content.decode()
     assert add(team, account, "Zhao", title="GM", level="senior").status_code == 200
     zhao = Contact.objects.get(account=account, name="Zhao")
-    answer = add(team, account, "Qian", manager=zhao, roles=["gatekeeper", "coach"], support="mentor")
+    answer = add(
+        team, account, "Qian", manager=zhao, roles=["gatekeeper", "coach"], support="mentor"
+    )
     assert answer.status_code == 200
     qian = Contact.objects.get(name="Qian")
     add(team, account, "Sun", manager=qian)
@@ -79,14 +81,24 @@ def test_setting_a_manager_roles_and_attitude_keeps_history(team, cast):
     buyer = services.create_contact(account, name="Buyer")
     answer = team.post(
         url("orgchart_edit", account, buyer.pk),
-        {"seen": token(buyer), "reports_to": str(boss.pk), "roles": ["decision_maker"],
-         "support": "enemy", "level": "middle", "title": "Purchasing head"},
+        {
+            "seen": token(buyer),
+            "reports_to": str(boss.pk),
+            "roles": ["decision_maker"],
+            "support": "enemy",
+            "level": "middle",
+            "title": "Purchasing head",
+        },
         **HTMX,
     )
     assert answer.status_code == 200
     buyer.refresh_from_db()
     assert (buyer.reports_to, buyer.roles, buyer.support) == (boss, ["decision_maker"], "enemy")
-    assert history_of(buyer).filter(field="support", new_value="enemy", changed_by=cast.team_specialist).exists()
+    assert (
+        history_of(buyer)
+        .filter(field="support", new_value="enemy", changed_by=cast.team_specialist)
+        .exists()
+    )
     chart = team.get(url("orgchart_data", account)).json()
     node = next(n for n in chart["nodes"] if n["id"] == buyer.pk)
     assert node["manager"] == boss.pk and node["last_met_on"] is None and node["never_met"]
@@ -116,7 +128,9 @@ def test_a_manager_from_another_account_or_a_loop_is_refused(team, cast):
     top = services.create_contact(account, name="Top")
     below = services.create_contact(account, name="Below", reports_to=top)
     loop = team.post(
-        url("orgchart_edit", account, top.pk), {"seen": token(top), "reports_to": str(below.pk)}, **HTMX
+        url("orgchart_edit", account, top.pk),
+        {"seen": token(top), "reports_to": str(below.pk)},
+        **HTMX,
     )
     assert loop.status_code == 400
     top.refresh_from_db()
@@ -127,16 +141,27 @@ def test_remove_from_chart_is_apart_from_remove_from_account(team, cast):
     account = cast.east_account
     one = services.create_contact(account, name="One")
     two = services.create_contact(account, name="Two")
-    assert team.post(url("orgchart_off", account, one.pk), {"seen": token(one)}, **HTMX).status_code == 200
+    assert (
+        team.post(url("orgchart_off", account, one.pk), {"seen": token(one)}, **HTMX).status_code
+        == 200
+    )
     one.refresh_from_db()
     assert not one.on_chart and one.deleted_at is None
     assert "One" not in {n["name"] for n in team.get(url("orgchart_data", account)).json()["nodes"]}
-    assert team.post(url("orgchart_on", account, one.pk), {"seen": token(one)}, **HTMX).status_code == 200
+    assert (
+        team.post(url("orgchart_on", account, one.pk), {"seen": token(one)}, **HTMX).status_code
+        == 200
+    )
     one.refresh_from_db()
     assert one.on_chart
-    assert team.post(url("orgchart_remove", account, two.pk), {"seen": token(two)}, **HTMX).status_code == 200
+    assert (
+        team.post(url("orgchart_remove", account, two.pk), {"seen": token(two)}, **HTMX).status_code
+        == 200
+    )
     assert Contact.objects.get(pk=two.pk).deleted_at is not None
-    assert team.post(url("orgchart_remove", account, two.pk), {"seen": token(two)}).status_code == 404
+    assert (
+        team.post(url("orgchart_remove", account, two.pk), {"seen": token(two)}).status_code == 404
+    )
 
 
 def test_influence_and_conflict_lines_drawn_from_the_chart(team, cast):
@@ -144,9 +169,18 @@ def test_influence_and_conflict_lines_drawn_from_the_chart(team, cast):
     a = services.create_contact(account, name="A")
     b = services.create_contact(account, name="B")
     for kind in (ConnectionKind.INFLUENCES, ConnectionKind.CONFLICT):
-        answer = team.post(url("orgchart_line", account), {"a": a.pk, "b": b.pk, "kind": kind, "strength": 4}, **HTMX)
+        answer = team.post(
+            url("orgchart_line", account),
+            {"a": a.pk, "b": b.pk, "kind": kind, "strength": 4},
+            **HTMX,
+        )
         assert answer.status_code == 200
-    assert team.post(url("orgchart_line", account), {"a": a.pk, "b": a.pk, "kind": "conflict", "strength": 3}).status_code == 400
+    assert (
+        team.post(
+            url("orgchart_line", account), {"a": a.pk, "b": a.pk, "kind": "conflict", "strength": 3}
+        ).status_code
+        == 400
+    )
     option = option_of(team.get(reverse("accounts:detail", args=[account.pk])).content.decode())
     styles = sorted(link["lineStyle"]["type"] for link in option["series"][0]["links"])
     assert styles == ["dashed", "dotted"]
@@ -161,7 +195,10 @@ def test_an_outsider_gets_404_everywhere(client, cast):
     client.force_login(cast.outsider_kam)
     assert client.get(url("orgchart_data", account)).status_code == 404
     assert add(client, account, "Intruder").status_code == 404
-    assert client.post(url("orgchart_off", account, person.pk), {"seen": token(person)}).status_code == 404
+    assert (
+        client.post(url("orgchart_off", account, person.pk), {"seen": token(person)}).status_code
+        == 404
+    )
     assert not Contact.objects.filter(name="Intruder").exists()
     person.refresh_from_db()
     assert person.on_chart
@@ -169,7 +206,9 @@ def test_an_outsider_gets_404_everywhere(client, cast):
 
 def test_a_contact_of_another_account_cannot_be_reached_through_this_one(team, cast):
     elsewhere = services.create_contact(cast.south_account, name="South person")
-    answer = team.post(url("orgchart_off", cast.east_account, elsewhere.pk), {"seen": token(elsewhere)})
+    answer = team.post(
+        url("orgchart_off", cast.east_account, elsewhere.pk), {"seen": token(elsewhere)}
+    )
     assert answer.status_code == 404
 
 
@@ -183,8 +222,13 @@ def test_a_read_only_viewer_sees_the_chart_but_cannot_post(client, cast, monkeyp
     page = client.get(reverse("accounts:detail", args=[account.pk]))
     assert page.status_code == 200
     html = page.content.decode()
-    assert 'data-orgchart ' in html and 'id="orgchart-add-form"' not in html
+    assert "data-orgchart " in html and 'id="orgchart-add-form"' not in html
     assert client.get(url("orgchart_data", account)).status_code == 200
     assert add(client, account, "Nope").status_code == 403
-    assert client.post(url("orgchart_edit", account, person.pk), {"seen": token(person), "support": "enemy"}).status_code == 403
+    assert (
+        client.post(
+            url("orgchart_edit", account, person.pk), {"seen": token(person), "support": "enemy"}
+        ).status_code
+        == 403
+    )
     assert not Contact.objects.filter(name="Nope").exists()

@@ -62,9 +62,14 @@ def orgchart_context(page: Page) -> dict:
     chart = _chart(on_chart, ties)
     names = {p.pk: p.name for p in on_chart}
     lines = [
-        {"id": t.pk, "a": names[t.a_contact_id], "b": names[t.b_contact_id], "kind": t.kind,
-         "label": _("influences") if t.kind == orgchart.INFLUENCES else _("in conflict with"),
-         "strength": t.strength}
+        {
+            "id": t.pk,
+            "a": names[t.a_contact_id],
+            "b": names[t.b_contact_id],
+            "kind": t.kind,
+            "label": _("influences") if t.kind == orgchart.INFLUENCES else _("in conflict with"),
+            "strength": t.strength,
+        }
         for t in ties
     ]
     may_edit = page.may(Action.EDIT)
@@ -110,7 +115,8 @@ def _rows(chart: orgchart.Chart, on_chart: list[Contact], page: Page | None) -> 
         if page is not None:
             row["token"] = seen_token(contact, services.contact_watches(contact))
             row["form"] = page.form(
-                f"orgchart_edit_{node_id}", lambda c=contact, t=row["token"]: _edit_form(c, t, on_chart)
+                f"orgchart_edit_{node_id}",
+                lambda c=contact, t=row["token"]: _edit_form(c, t, on_chart),
             )
             row["open"] = f"orgchart_edit_{node_id}" in page.bound
         rows.append(row)
@@ -184,9 +190,7 @@ def add_person(page: Page) -> Saved | Refused:
 def edit_person(page: Page, contact_id: int) -> Saved | Refused:
     """One person's title, level, manager, buying roles and attitude (history keeps each)."""
     contact = _contact(page, contact_id)
-    form = EditPersonForm(
-        page.request.POST, people=_on_chart(page), me=contact.pk, seen_of=contact
-    )
+    form = EditPersonForm(page.request.POST, people=_on_chart(page), me=contact.pk, seen_of=contact)
     return submit(
         form,
         f"orgchart_edit_{contact.pk}",
@@ -273,7 +277,8 @@ def chart_json(page: Page) -> JsonResponse:
     return JsonResponse(data)
 
 
-def register_section() -> None:
+def register_sections() -> None:
+    """Called from PeopleConfig.ready()."""
     register(
         Section(
             key=KEY,
@@ -282,6 +287,7 @@ def register_section() -> None:
             order=32,
             template="people/sections/orgchart.html",
             context=orgchart_context,
+            also=("people",),  # the contacts' count and names follow the chart's edits
             endpoints=(
                 Endpoint("orgchart_data", "chart.json", chart_json, Action.VIEW, method="GET"),
                 Endpoint("orgchart_add", "add/", add_person),

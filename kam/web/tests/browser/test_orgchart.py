@@ -120,7 +120,9 @@ def test_build_an_org_chart_for_a_new_account_from_its_page(browse, kam_server):
     edit.locator("[data-orgchart-pick-manager]").click()
     click_node(tab, "Li Gong")
     assert edit.locator("select[name=reports_to]").input_value() == state["ids"]["Li Gong"]
-    post_in_section(tab, edit.locator("form.person-form button[type=submit]"), f"/s/orgchart/{zhang}/")
+    post_in_section(
+        tab, edit.locator("form.person-form button[type=submit]"), f"/s/orgchart/{zhang}/"
+    )
     wait_for_drawing(tab, 3)
 
     # Wang is the decision maker, and against us.
@@ -130,14 +132,19 @@ def test_build_an_org_chart_for_a_new_account_from_its_page(browse, kam_server):
     assert edit.get_attribute("open") is not None
     edit.get_by_label("Decision maker").check()
     edit.locator("select[name=support]").select_option("enemy")
-    post_in_section(tab, edit.locator("form.person-form button[type=submit]"), f"/s/orgchart/{wang}/")
+    post_in_section(
+        tab, edit.locator("form.person-form button[type=submit]"), f"/s/orgchart/{wang}/"
+    )
 
     wait_for_drawing(tab, 3)
     state = chart_state(tab)
     ids = state["ids"]
     assert sorted(state["names"]) == ["Li Gong", "Wang Zong", "Zhang Yi"]
     assert sorted(state["links"]) == sorted(
-        [[ids["Wang Zong"], ids["Li Gong"], "reports"], [ids["Li Gong"], ids["Zhang Yi"], "reports"]]
+        [
+            [ids["Wang Zong"], ids["Li Gong"], "reports"],
+            [ids["Li Gong"], ids["Zhang Yi"], "reports"],
+        ]
     )
     assert state["colour"]["Wang Zong"] == "#c62828", "an enemy is drawn red"
     assert state["colour"]["Li Gong"] == "#9e9e9e", "an unknown attitude is grey"
