@@ -232,3 +232,28 @@ def test_a_read_only_viewer_sees_the_chart_but_cannot_post(client, cast, monkeyp
         == 403
     )
     assert not Contact.objects.filter(name="Nope").exists()
+
+
+def test_without_javascript_an_edit_returns_to_the_chart_on_the_full_page(team, cast):
+    account = cast.east_account
+    answer = team.post(url("orgchart_add", account), {"name": "Plain form"})
+    assert answer.status_code == 302
+    assert answer["Location"].endswith(f"/customers/{account.pk}/#orgchart")
+    refused = team.post(url("orgchart_add", account), {"name": ""}, **EN)
+    assert refused.status_code == 400
+    assert 'id="orgchart-add-form"' in refused.content.decode(), "the whole page, with the form"
+
+
+def test_the_chart_data_names_those_not_placed_and_the_lines(team, cast):
+    account = cast.east_account
+    boss = services.create_contact(account, name="Boss")
+    report = services.create_contact(account, name="Report", reports_to=boss)
+    loner = services.create_contact(account, name="Loner")
+    services.create_contact(account, name="Off", on_chart=False)
+    services.connect(loner, boss, kind=ConnectionKind.INFLUENCES, strength=5)
+    services.connect(loner, report, kind=ConnectionKind.FRIEND)  # not an org chart line
+    chart = team.get(url("orgchart_data", account)).json()
+    assert chart["roots"] == [boss.pk] and chart["unplaced"] == [loner.pk]
+    assert {n["name"] for n in chart["nodes"]} == {"Boss", "Report", "Loner"}
+    kinds = sorted((e["source"], e["target"], e["kind"]) for e in chart["edges"])
+    assert kinds == sorted([(boss.pk, report.pk, "reports"), (loner.pk, boss.pk, "influences")])
