@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kam.core.concurrency import SeenMixin
 
@@ -106,7 +107,7 @@ class PersonActionForm(SeenMixin, forms.Form):
 class LineForm(forms.Form):
     """An influence or conflict line between two people of the chart."""
 
-    a = forms.ChoiceField(label=_("Who"))
+    a = forms.ChoiceField(label=pgettext_lazy("line from", "Who"))
     kind = forms.ChoiceField(label=_("Line"), choices=LINE_CHOICES)
     b = forms.ChoiceField(label=_("Whom"))
     strength = forms.TypedChoiceField(

@@ -65,7 +65,9 @@ def test_a_team_member_builds_the_chart_from_the_page(team, cast, english):
     assert (qian.reports_to, sun.reports_to) == (zhao, qian)
     assert qian.roles == ["gatekeeper", "coach"] and qian.support == "mentor"
 
-    option = option_of(team.get(reverse("accounts:detail", args=[account.pk])).content.decode())
+    option = option_of(
+        team.get(reverse("accounts:detail", args=[account.pk]), **EN).content.decode()
+    )
     series = option["series"][0]
     assert {node["name"] for node in series["data"]} == {"Zhao", "Qian", "Sun"}
     assert {(link["source"], link["target"]) for link in series["links"]} == {
