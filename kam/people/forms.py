@@ -8,6 +8,7 @@ whole section, so a form costs no query of its own."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kam.core.concurrency import SeenMixin
 
@@ -33,7 +34,7 @@ def _optional(choices) -> list:
 class ContactForm(SeenMixin, forms.Form):
     """Every field a user edits on a contact, plus why (kept in history with each change)."""
 
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=100)
     title = forms.CharField(label=_("Title"), max_length=100, required=False)
     department = forms.CharField(label=_("Department"), max_length=100, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)

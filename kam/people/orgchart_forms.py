@@ -76,7 +76,7 @@ class _Placed(forms.Form):
 class AddPersonForm(_Placed):
     """A new person on the chart of this account."""
 
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=100)
     title = forms.CharField(label=_("Title"), max_length=100, required=False)
 
     field_order = ["name", "title", "level", "reports_to", "roles", "support"]

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from kam.accounts import access
@@ -34,12 +34,12 @@ CONTACT_CHOICES_LIMIT = 500
 
 
 class ThirdPartyForm(SeenMixin, forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=100)
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=ThirdPartyKind.choices)
     organisation = forms.CharField(
         label=gettext_lazy("Organisation"), max_length=200, required=False
     )
-    role = forms.CharField(label=gettext_lazy("Role"), max_length=200, required=False)
+    role = forms.CharField(label=pgettext_lazy("person", "Role"), max_length=200, required=False)
     phone = forms.CharField(label=gettext_lazy("Phone"), max_length=40, required=False)
     notes = forms.CharField(label=gettext_lazy("Notes"), required=False, widget=forms.Textarea)
 
