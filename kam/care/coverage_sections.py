@@ -24,7 +24,8 @@ PANEL_ROWS = 30
 
 
 def coverage_context(page: Page) -> dict:
-    """The account's coverage; four queries (policy, tier, contacts, sponsors and visits)."""
+    """The account's coverage; four queries (policy, contacts, sponsors, executive visits),
+    the tier read with the page's account."""
     coverage = coverage_of(page.account)
     return {"coverage": coverage, "status_class": STATUS_CLASS[coverage.status]}
 
@@ -63,6 +64,7 @@ def register_sections() -> None:
             order=45,
             template="care/sections/coverage.html",
             context=coverage_context,
+            related=("tier_state",),
         )
     )
     panels.register(

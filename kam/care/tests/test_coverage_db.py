@@ -95,7 +95,7 @@ def test_the_loader_costs_the_same_queries_for_one_account_or_many(chain):
         coverage_for([chain.east_account.pk])
     many_ids = [chain.east_account.pk, chain.east_other.pk, chain.south_account.pk]
     with CaptureQueriesContext(connection) as many:
-        found = coverage_for(many_ids + [chain.south_shared.pk])
+        found = coverage_for([*many_ids, chain.south_shared.pk])
     assert len(one) == len(many) == 5
     assert found[chain.east_other.pk].influences[0].state == UNIDENTIFIED
     assert found[chain.east_other.pk].tier == "" and not found[chain.east_other.pk].cadence_known

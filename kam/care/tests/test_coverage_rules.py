@@ -29,9 +29,10 @@ def covered() -> list[Person]:
 
 
 SPONSOR = (Sponsor(9, "Boss"),)
+RECENT = TODAY - timedelta(days=30)
 
 
-def check(people, tier="gold", sponsors=SPONSOR, visit=met(30)):
+def check(people, tier="gold", sponsors=SPONSOR, visit=RECENT):
     return assess(1, people, POLICY, TODAY, tier, sponsors, visit)
 
 
@@ -104,7 +105,16 @@ def test_a_hostile_decision_maker_is_red_until_won_over(support):
 
 
 def test_single_threaded_until_a_second_active_contact():
-    one = [Person(1, "Wang", ("decision_maker", "gatekeeper", "user", "coach"), "mentor", 5, last_met_on=met(1))]
+    one = [
+        Person(
+            1,
+            "Wang",
+            ("decision_maker", "gatekeeper", "user", "coach"),
+            "mentor",
+            5,
+            last_met_on=met(1),
+        )
+    ]
     coverage = check(one)
     assert kinds(coverage) == ["single_threaded"] and coverage.status == AMBER
     two = [*one, Person(2, "Li", (), "", None)]
