@@ -43,6 +43,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kam.core.concurrency import Seen, Watched, refuse_if_stale, target_key
 from kam.core.history import record_change
 
 TIERS = ("diamond", "gold", "strategic", "ordinary")
@@ -163,14 +164,48 @@ def _text(overrides: dict) -> str:
     return json.dumps(overrides, sort_keys=True, ensure_ascii=False)
 
 
+def policy_row():
+    """The one stored row of settings, or None while the company keeps every default."""
+    from .models import CarePolicy
+
+    return CarePolicy.objects.order_by("pk").first()
+
+
+def policy_watch(row) -> Watched:
+    """The stored overrides as a stale-edit check sees them (kam.core.concurrency)."""
+    return Watched("policy", _("Upkeep settings"), _text(row.policy if row else {}), show=None)
+
+
+def overrides_from(values: dict) -> dict:
+    """Only what differs from DEFAULTS, from a complete set of values (the settings
+    page's form), so untouched defaults keep following the documented ones."""
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        default = DEFAULTS[name]
+        if isinstance(default, dict):
+            changed = {tier: days for tier, days in value.items() if default.get(tier) != days}
+            if changed:
+                out[name] = changed
+        elif name == "key_tiers":
+            if sorted(value) != sorted(default):
+                out[name] = list(value)
+        elif value != default:
+            out[name] = value
+    return out
+
+
 @transaction.atomic
-def set_policy(overrides: dict, *, by=None, reason: str = ""):
-    """Replace the company's overrides (validated; nothing changes on bad input), keeping
-    the before and after in history."""
+def set_policy(overrides: dict, *, by=None, reason: str = "", seen: Seen | None = None):
+    """Replace the company's overrides (validated; nothing changes on bad input or when
+    someone changed them since `seen`), keeping the before and after in history."""
     from .models import CarePolicy
 
     clean = validate(overrides)
-    row = CarePolicy.objects.select_for_update().order_by("pk").first() or CarePolicy()
+    row = CarePolicy.objects.select_for_update().order_by("pk").first()
+    if row is not None and seen is not None and seen.target == "":
+        seen = Seen(target_key(row), seen.values)  # stored meanwhile: compare the values
+    refuse_if_stale(row, seen, [policy_watch(row)])
+    row = row or CarePolicy()
     before = dict(row.policy or {})
     row.policy = clean
     row.updated_by = by

@@ -187,3 +187,37 @@ def test_the_company_settings_change_with_history_and_refuse_bad_input(chain):
     assert CarePolicy.objects.get().policy == {"cadence_days": {"gold": 20}}
     change = history_of(CarePolicy.objects.get(), "policy").get()
     assert change.changed_by == chain.boss and '"gold": 20' in change.new_value
+
+
+def settings_post(client, **changes):
+    """The settings form as shown, with `changes`."""
+    form = client.get("/care/coverage/settings/").context["form"]
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data["key_tiers"] = form.initial["key_tiers"]
+    data.update(changes)
+    return data
+
+
+def test_the_settings_page_saves_only_what_differs_and_refuses_stale_or_bad_input(cast, client):
+    client.force_login(cast.owner_kam)
+    assert client.get("/care/coverage/settings/").status_code == 403
+    client.force_login(cast.director)
+    data = settings_post(client, cadence_gold=45, reason="gold tighter")
+    stale = settings_post(client, cadence_diamond=20)
+    response = client.post("/care/coverage/settings/", data)
+    assert response.status_code == 302
+    assert CarePolicy.objects.get().policy == {"cadence_days": {"gold": 45}}
+    assert care_policy.current().cadence("gold") == (45, True)
+
+    response = client.post("/care/coverage/settings/", stale)  # seen before the change
+    assert response.status_code == 400
+    errors = " ".join(response.context["form"].non_field_errors())
+    assert "gold tighter" in errors or str(cast.director) in errors, errors
+    assert CarePolicy.objects.get().policy == {"cadence_days": {"gold": 45}}
+
+    bad = settings_post(client, cadence_gold=0)
+    response = client.post("/care/coverage/settings/", bad)
+    assert response.status_code == 400 and "cadence_gold" in response.context["form"].errors
+    assert CarePolicy.objects.get().policy == {"cadence_days": {"gold": 45}}
+    page = client.get("/care/coverage/settings/").content.decode()
+    assert "gold tighter" in page
