@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from kam.accounts import access
+from kam.accounts.access import Action
 from kam.accounts.sections import Page, Section, register
 from kam.value import panels
 
@@ -51,6 +53,7 @@ def coverage_panel(request) -> dict:
         "counts": counts,
         "overdue": overdue[:PANEL_ROWS],
         "overdue_total": len(overdue),
+        "may_steer": access.may(request.user, Action.STEER_VALUE),
     }
 
 

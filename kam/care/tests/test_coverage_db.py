@@ -122,7 +122,7 @@ def test_the_dashboard_lists_key_accounts_red_first_for_whom_may_see_them(chain,
     client.force_login(chain.boss)
     response = client.get("/dashboard/")
     html = response.content.decode()
-    assert 'id="coverage-panel"' in html
+    assert 'id="coverage-panel"' in html and 'id="coverage-settings"' in html
     panel = next(p["context"] for p in response.context["panels"] if p["panel"].key == "coverage")
     shown = [row["account"] for row in panel["rows"]]
     assert set(shown) == {chain.east_account, chain.south_account}  # ordinary is not key
@@ -131,7 +131,9 @@ def test_the_dashboard_lists_key_accounts_red_first_for_whom_may_see_them(chain,
     assert overdue == {chain.east_account, chain.south_account}  # never visited; no sponsor
 
     client.force_login(chain.owner_kam)
-    panel = next(p["context"] for p in client.get("/dashboard/").context["panels"])
+    response = client.get("/dashboard/")
+    assert 'id="coverage-settings"' not in response.content.decode()
+    panel = next(p["context"] for p in response.context["panels"])
     assert [row["account"] for row in panel["rows"]] == [chain.east_account]
 
 
