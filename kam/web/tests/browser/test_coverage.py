@@ -119,32 +119,9 @@ def test_the_minefield_warning_goes_once_the_gatekeeper_is_met(browse, demo, kam
     expect(gatekeeper).to_have_attribute("data-state", "met")
 
 
-def a_key_account(kam_server, code: str) -> None:
-    """The demo stores no tiers (the dashboard's coverage panel lists stored key-tier
-    accounts only, and `kam demo` applies none), so give the planted account a key tier by
-    hand, as a director would, unless it holds one already."""
-    kam_server.python(
-        f"""
-from kam.accounts.models import Account
-from kam.care import policy
-from kam.users.models import User
-from kam.value import services
-from kam.value.models import AccountTier
-
-account = Account.objects.get(code={code!r})
-state = AccountTier.objects.filter(account=account).first()
-if state is None or state.tier not in policy.current().key_tiers:
-    boss = User.objects.filter(is_superuser=True).order_by("username").first()
-    services.override_tier(account, "gold", reason="browser test: a key account", by=boss)
-result = None
-"""
-    )
-
-
-def test_coverage_reads_in_chinese_on_the_account_and_the_dashboard(browse, demo, kam_server):
+def test_coverage_reads_in_chinese_on_the_account_and_the_dashboard(browse, demo):
     planted = demo["planted"]["minefield"]
     account = demo["accounts"][planted["account"]]
-    a_key_account(kam_server, planted["account"])
     tab = browse("boss", language="zh-hans")
     tab.goto(f"/customers/{account['pk']}/")
     coverage = tab.page.locator("#coverage-tab")
@@ -160,10 +137,9 @@ def test_coverage_reads_in_chinese_on_the_account_and_the_dashboard(browse, demo
     panel = tab.page.locator("#coverage-panel")
     expect(panel.locator("h2")).to_contain_text(translated("Coverage of key accounts", "zh-hans"))
     rows = panel.locator("#coverage-accounts tbody tr[data-account]")
-    assert rows.count() > 0, "the planted account at least is a key account"
-    row = panel.locator(f"tr[data-account='{account['pk']}']")
-    expect(row).to_have_count(1)
-    assert row.locator(".tag").inner_text().strip() in labels
+    assert rows.count() > 0, "the demo's biggest accounts are key accounts as their pages show"
+    for tag in rows.locator(".tag").all_inner_texts():
+        assert tag.strip() in labels
     panel.scroll_into_view_if_needed()
     tab.screenshot("coverage-dashboard-zh")
     tab.assert_clean()
