@@ -41,7 +41,9 @@ from kam.accounts.choices import (
 from kam.users.choices import Role
 from kam.value.analytics.periods import add_months
 
+from . import chain as decision_chain
 from . import names
+from .chain import PLANTED_CHAIN
 
 DEMO_PASSWORD = "kam-demo-2026"
 COMPANY_NAME = "华东精密工业"
@@ -82,7 +84,21 @@ _PLANTED_PROFILES: tuple[tuple, ...] = (
     ("C00027", GROUP_BUY, "XB", "轨道交通", (0, 0, 3.1e6), 27, None),
 )
 
-PLANTED: dict[str, str] = {code: kind for code, kind, *_rest in _PLANTED_PROFILES}
+
+class _Planted(dict):
+    """The planted accounts, code → kind (iterating gives only these). The decision
+    chain's planted facts (chain.PLANTED_CHAIN: "minefield", "covered", "hostile",
+    "association_path") answer by key as well, without joining the iteration, so the
+    many loops over the planted accounts stay as they are."""
+
+    def __missing__(self, key):
+        return PLANTED_CHAIN[key]
+
+    def get(self, key, default=None):
+        return self[key] if key in self or key in PLANTED_CHAIN else default
+
+
+PLANTED: dict = _Planted({code: kind for code, kind, *_rest in _PLANTED_PROFILES})
 
 CSV_HEADERS = (
     "客户编码",
@@ -383,6 +399,7 @@ class DemoData:
     costs: list[CostSpec] = field(default_factory=list)
     potentials: list[PotentialSpec] = field(default_factory=list)
     checks: list[CheckSpec] = field(default_factory=list)
+    chain: decision_chain.Chain = field(default_factory=decision_chain.Chain)
 
     def iter_lines(self) -> Iterator[Line]:
         """All order lines, account by account; regenerated on every call to spare memory."""
@@ -404,7 +421,7 @@ class DemoData:
         """A fingerprint of everything generated, to prove determinism."""
         sha = hashlib.sha256()
         parts = (self.calendar, self.users, self.products, self.accounts)
-        for part in (*parts, self.contacts, self.costs):
+        for part in (*parts, self.contacts, self.costs, self.chain):
             sha.update(repr(part).encode())
         for line in self.iter_lines():
             sha.update(",".join(csv_row(line)).encode())
@@ -1356,6 +1373,10 @@ def generate(*, seed: int = 2026, scale: float = 1.0, today: date = REFERENCE_TO
     # streams of their own, so adding them changed none of the data generated before
     data.potentials = make_potentials(random.Random(f"kam-demo:{seed}:{scale}:potential"), accounts)
     data.checks = [check for account in accounts for check in stage_checks(account, seed)]
+    charted = [a.code for a in charted_accounts(accounts)]
+    data.chain = decision_chain.make_chain(accounts, charted, seed)
+    # their org charts replace the few plain contacts the key accounts had
+    data.contacts = [c for c in data.contacts if c.account_code not in set(charted)]
     return data
 
 
@@ -1481,6 +1502,16 @@ def key_accounts(accounts: list[AccountSpec]) -> list[AccountSpec]:
         for a in accounts
         if a.buys and a.kind in _JUDGEMENTS and (a.code in big or a.kind != ORDINARY)
     ]
+
+
+def charted_accounts(accounts: list[AccountSpec]) -> list[AccountSpec]:
+    """The key accounts whose decision chain the demo draws (kam.demo.chain): the top tier,
+    the five biggest (the boss sponsors them, see assign_teams), and the planted genuine
+    key accounts. Only these: every person and visit goes through the services, and the
+    demo must stay quick to load."""
+    ranked = sorted(accounts, key=lambda a: (-sum(a.targets), a.index))
+    top = {a.code for a in ranked[:5]}
+    return [a for a in key_accounts(accounts) if a.code in top or a.kind == GENUINE_KEY]
 
 
 def make_potentials(rng: random.Random, accounts: list[AccountSpec]) -> list[PotentialSpec]:

@@ -22,10 +22,15 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
 from kam.accounts import services as account_services
+from kam.accounts.choices import TeamRole
 from kam.accounts.models import Account, Region
+from kam.care import services as care_services
 from kam.core import versions
 from kam.core.history import change
 from kam.core.models import FieldChange
+from kam.people import cards as cards_services
+from kam.people import services as people_services
+from kam.people.birthdays import Birthday
 from kam.people.models import Contact
 from kam.sales.models import CostToServe
 from kam.sales.services import import_orders
@@ -53,6 +58,8 @@ class DemoSummary:
     accounts: int = 0
     users: int = 0
     contacts: int = 0
+    visits: int = 0
+    connections: int = 0
     lines: int = 0
     costs: int = 0
     potentials: int = 0  # key accounts with scorecard inputs
@@ -92,6 +99,7 @@ def build_demo(
         users = _create_users(data, regions, summary, generate_passwords)
         accounts = _create_accounts(data, regions, users)
         summary.contacts = _create_contacts(data, accounts)
+        summary.contacts += _create_decision_chains(data, accounts, users, summary)
         summary.costs = _create_costs(data, accounts)
         summary.potentials = _set_potentials(data, accounts)
         summary.checks = _tick_checklists(data, accounts)
@@ -220,6 +228,110 @@ def _create_contacts(data: DemoData, accounts: dict[str, Account]) -> int:
     ]
     Contact.objects.bulk_create(contacts, batch_size=1000)
     return len(contacts)
+
+
+def _create_decision_chains(data: DemoData, accounts: dict, users: dict, summary) -> int:
+    """The key accounts' org charts, visits, third parties and connections, each through
+    its service as a user would enter it (kam.demo.chain says what they are)."""
+    chain = data.chain
+    for code, username in chain.sponsors:
+        account_services.add_team_member(
+            accounts[code], users[username], TeamRole.EXECUTIVE_SPONSOR
+        )
+    contacts: dict[tuple[str, str], Contact] = {}
+    for spec in chain.people:
+        account = accounts[spec.account_code]
+        contacts[spec.account_code, spec.key] = people_services.create_contact(
+            account, by=account.owner, **_contact_fields(spec, contacts, users)
+        )
+    thirds = {
+        spec.key: people_services.create_third_party(
+            by=users[spec.recorded_by],
+            name=spec.name,
+            kind=spec.kind,
+            organisation=spec.organisation,
+            role=spec.role,
+            notes=spec.notes,
+        )
+        for spec in chain.thirds
+    }
+    ends = {"user": users, "contact": contacts, "third": thirds}
+    for link in chain.links:
+        people_services.connect(
+            ends[link.a[0]][link.a[1]],
+            ends[link.b[0]][link.b[1]],
+            kind=link.kind,
+            by=users[link.recorded_by],
+            strength=link.strength,
+            valid_from=link.valid_from,
+            valid_to=link.valid_to,
+            notes=link.notes,
+        )
+    for visit in chain.visits:
+        care_services.log_visit(
+            accounts[visit.account_code],
+            by=users[visit.ours[0]],
+            our_people=[users[name] for name in visit.ours],
+            their_people=[contacts[visit.account_code, key] for key in visit.theirs],
+            kind=visit.kind,
+            date=visit.day,
+            notes=visit.notes,
+            next_step=visit.next_step,
+            next_step_on=visit.next_step_on,
+        )
+    _create_cards(chain.cards, accounts, contacts)
+    summary.visits, summary.connections = len(chain.visits), len(chain.links)
+    return len(chain.people)
+
+
+def _create_cards(cards, accounts: dict, contacts: dict) -> None:
+    """The planted VIP relationship cards, entered by each account's owner (the birthday
+    as the person gives it; the card service stores it as the lunar date)."""
+    for spec in cards:
+        birthday = Birthday(
+            spec.birthday_calendar,
+            spec.birthday_year,
+            spec.birthday_month,
+            spec.birthday_day,
+            spec.birthday_leap_month,
+        )
+        cards_services.save_card(
+            contacts[spec.account_code, spec.key],
+            by=accounts[spec.account_code].owner,
+            birthday=birthday,
+            interests=spec.interests,
+            family=spec.family,
+            calls_seller_by_name=spec.calls_seller_by_name,
+        )
+
+
+def _contact_fields(spec, contacts: dict, users: dict) -> dict:
+    """A PersonSpec as create_contact's fields: keys and usernames become the objects."""
+    return {
+        "name": spec.name,
+        "title": spec.title,
+        "department": spec.department,
+        "phone": spec.phone,
+        "email": spec.email,
+        "level": spec.level,
+        "reports_to": contacts.get((spec.account_code, spec.reports_to)),
+        "on_chart": spec.on_chart,
+        "roles": [str(role) for role in spec.roles],
+        "support": spec.support,
+        "influence": spec.influence,
+        "orientation": spec.orientation,
+        "concerns": [str(concern) for concern in spec.concerns],
+        "concerns_note": spec.concerns_note,
+        "relationship": spec.relationship,
+        "relationship_goal": spec.relationship_goal,
+        "status": spec.status,
+        "left_on": spec.left_on,
+        "is_node": spec.is_node,
+        "business_line": users.get(spec.business_line),
+        "technical_line": users.get(spec.technical_line),
+        "management_line": users.get(spec.management_line),
+        "notes": spec.notes,
+    }
 
 
 def _create_costs(data: DemoData, accounts: dict[str, Account]) -> int:

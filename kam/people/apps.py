@@ -7,7 +7,8 @@ class PeopleConfig(AppConfig):
     verbose_name = _("People")
 
     def ready(self) -> None:
-        from . import orgchart, sections
+        from . import sections
+        from .views import orgchart  # the section; kam.people.orgchart is the pure layout
 
         sections.register_sections()
         orgchart.register_sections()

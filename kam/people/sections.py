@@ -49,6 +49,7 @@ def contacts_context(page: Page) -> dict:
     return {
         "contacts": {"count": len(contacts), "active": active, "left": left},
         "may_edit": may_edit,
+        "may_see_personal": page.may(Action.SEE_PERSONAL),
         "add_form": page.form(ADD_KEY, lambda: contact_form(page, contacts, None))
         if may_edit
         else None,

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from kam.accounts import access
 from kam.accounts.access import Action
 
-from . import charts, periods, portfolio, services
+from . import charts, panels, periods, portfolio, services
 from .config import PolicyError, policy_from_dict
 from .forms import WEIGHT_LABELS, WhatIfForm, period_form
 from .models import TierConfig
@@ -66,6 +66,7 @@ def dashboard(request):
         "previous_label": periods.label(before),
         "growth_unknown": periods.growth_unknown(comparison),
         "whole_portfolio": access.sees_every_account(request.user),
+        "panels": panels.rendered(request),
     }
     return render(request, "value/dashboard.html", context)
 

@@ -28,7 +28,7 @@ def test_build_demo_writes_everything(built):
     lines = sum(1 for _ in data.iter_lines())
     assert built.accounts == Account.objects.count() == len(data.accounts)
     assert built.lines == OrderLine.objects.count() == lines
-    assert built.contacts == Contact.objects.count() == len(data.contacts)
+    assert built.contacts == Contact.objects.count() == len(data.contacts) + len(data.chain.people)
     assert built.costs == CostToServe.objects.count() == len(data.costs)
     assert built.users == User.objects.count() == len(data.users)
     assert Region.objects.filter(code="HD", name="华东").exists()
