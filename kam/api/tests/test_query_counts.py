@@ -267,6 +267,7 @@ ONES = [  # (operation, users)
     (One("/api/v1/portfolio/", "warm", "period=2025", prepare=warm), USERS),
     (One("/api/v1/portfolio/", "default period, warm", prepare=warm), USERS),
     (One(TIER, "warm", "period=2025", _east, warm), USERS),
+    (One("/api/v1/accounts/{account_id}/coverage/", args=_east), USERS),
     (
         One(
             TIER,

@@ -95,8 +95,13 @@ def _value(value, world, pk):
 
 
 def _contact_of(world, pk) -> int:
-    """The world's contact on account `pk` (see `world`)."""
-    return Contact.objects.get(account_id=pk).pk
+    """The world's (first) contact on account `pk` (see `world`)."""
+    return Contact.objects.filter(account_id=pk).order_by("pk").first().pk
+
+
+def _line_of(world, pk) -> int:
+    """The influence line of the org chart of account `pk` (see `_people_and_visits`)."""
+    return Connection.objects.get(a_contact__account_id=pk, kind="influences").pk
 
 
 def _visit_of(world, pk) -> int:
@@ -105,7 +110,7 @@ def _visit_of(world, pk) -> int:
 
 def _connection_of(world, pk) -> int:
     """The connection of the world's third party with the contact on account `pk`."""
-    return Connection.objects.get(b_contact__account_id=pk).pk
+    return Connection.objects.get(a_third=world.third_party, b_contact__account_id=pk).pk
 
 
 def _third_party(world, pk) -> int:
@@ -153,6 +158,17 @@ ROUTES = {
     ),
     "accounts:contact_edit": Route(ACCOUNT, "post", Action.EDIT, WRITE, CONTACT),
     "accounts:contact_delete": Route(ACCOUNT, "post", Action.EDIT, WRITE, CONTACT),
+    # the org chart section (kam.people.views.orgchart): its people and lines follow the account
+    "accounts:orgchart_data": Route(ACCOUNT, "get", Action.VIEW),
+    "accounts:orgchart_add": Route(ACCOUNT, "post", Action.EDIT, WRITE),
+    "accounts:orgchart_edit": Route(ACCOUNT, "post", Action.EDIT, WRITE, CONTACT),
+    "accounts:orgchart_off": Route(ACCOUNT, "post", Action.EDIT, WRITE, CONTACT),
+    "accounts:orgchart_on": Route(ACCOUNT, "post", Action.EDIT, WRITE, CONTACT),
+    "accounts:orgchart_remove": Route(ACCOUNT, "post", Action.EDIT, WRITE, CONTACT),
+    "accounts:orgchart_line": Route(ACCOUNT, "post", Action.EDIT, WRITE),
+    "accounts:orgchart_line_delete": Route(
+        ACCOUNT, "post", Action.EDIT, WRITE, (("line_id", _line_of),)
+    ),
     # the visits section (kam.care.visit_sections): visits follow their account
     "accounts:visit_add": Route(ACCOUNT, "post", Action.EDIT, WRITE),
     "accounts:visit_edit_form": Route(ACCOUNT, "get", Action.EDIT, kwargs=VISIT),
@@ -235,6 +251,11 @@ ROUTES = {
         data=lambda w, pk: {"to": _contact_of(w, pk), "start": w.boss.pk, "path": "0"},
     ),
     "care:whos_who": Route(SIGNED_IN),
+    # coverage (kam.care.views.coverage): the upkeep settings, for those who steer value
+    "care:policy": (
+        Route(COMPANY_WIDE, action=Action.STEER_VALUE),
+        Route(COMPANY_WIDE, "post", Action.STEER_VALUE, WRITE),
+    ),
     "care:account_network": Route(ACCOUNT, "get", Action.VIEW),
     # tasks: one's own only
     "care:tasks": Route(SIGNED_IN),
@@ -308,8 +329,9 @@ def world(cast, settings, tmp_path):
 
 def _people_and_visits(world) -> None:
     """Through the services, on every account (the deleted one's included): a card for its
-    contact, a visit, and a connection of the contact with a third party recorded by
-    RECORDER, who also knows that third party; and a task of ASSIGNEE's."""
+    contact, a second contact who sways the first (an org chart line), a visit, and a
+    connection of the contact with a third party recorded by RECORDER, who also knows that
+    third party; and a task of ASSIGNEE's."""
     from kam.care import services as care
     from kam.people import cards
     from kam.people import services as people
@@ -321,6 +343,8 @@ def _people_and_visits(world) -> None:
     for name in ACCOUNTS:
         account = getattr(world, name)
         contact = Contact.objects.get(account=account)
+        report = people.create_contact(account, by=world.boss, name=f"下属{account.code}")
+        people.connect(report, contact, kind="influences", by=world.boss)  # an org chart line
         cards.save_card(contact, by=world.boss, interests=f"钓鱼{account.code}")
         care.log_visit(
             account,
@@ -467,7 +491,8 @@ def test_lists_and_exports_name_only_what_the_user_may_see(client, world, userna
                 visible = account != "deleted_account"  # one's own tasks, on any account
             if not visible:
                 assert getattr(world, account).name not in shown, (url, account)
-                assert f"联系人{getattr(world, account).code}" not in shown, (url, account)
+                for contact in ("联系人", "下属"):
+                    assert f"{contact}{getattr(world, account).code}" not in shown, (url, account)
 
 
 # ---------------------------------------------------------------- the admin
@@ -968,7 +993,8 @@ API = {
     ("get", "/api/v1/imports/{job_id}/report/"): ApiRoute(
         OWN_JOB, kwargs=(("job_id", lambda w, pk: w.job.pk),)
     ),
-    # a contact's history follows its account
+    # coverage (kam.care.api_coverage) and a contact's history follow their account
+    ("get", "/api/v1/accounts/{account_id}/coverage/"): ApiRoute(ACCOUNT, action=Action.VIEW),
     ("get", "/api/v1/contacts/{contact_id}/history/"): ApiRoute(
         ACCOUNT, action=Action.VIEW, kwargs=(("contact_id", _contact_of),)
     ),

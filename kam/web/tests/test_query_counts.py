@@ -117,6 +117,7 @@ PAGES = [
     # the account page's sections' own GETs (kam.people.sections, kam.care.visit_sections)
     Page("accounts:contact_open", args=_contact, htmx=True),
     Page("accounts:visit_edit_form", args=lambda demo: [demo.account.pk, demo.visit.pk]),
+    Page("accounts:orgchart_data", args=_account),
     # relationship cards (kam.people.views.cards): each look is logged, a write counted here
     Page("people:card", args=lambda demo: [demo.contact.pk]),
     Page("people:card_edit", args=lambda demo: [demo.contact.pk]),
@@ -133,6 +134,8 @@ PAGES = [
     Page("care:account_network", args=_account),
     # visits' tasks (kam.care.views.visits)
     Page("care:tasks"),
+    # coverage (kam.care.views.coverage): the upkeep settings
+    Page("care:policy", users=BOSS),
     Page("sales:import", users=BOSS),
     Page("sales:import-job", users=BOSS, args=_job),
     Page("sales:import-status", users=BOSS, args=_job),
@@ -212,9 +215,11 @@ def demo_at(scale: float) -> SimpleNamespace:
 
 def network_and_visits(account, boss, kam, scale: float) -> dict:
     """Visits, tasks, a relationship card, third parties and connections around the KAM's
-    account, through the services; their number grows with `scale` (visits stay fewer than
-    the section shows, so both scales take the same branch)."""
+    account, through the services; their number grows with `scale`. More visits than the
+    section shows at both scales (with the demo's own, the tenfold demo has more), so both
+    take the same branch: the section counts them."""
     from kam.care import services as care
+    from kam.care.visit_sections import VISITS_SHOWN
     from kam.people import cards
     from kam.people import services as people
 
@@ -234,7 +239,7 @@ def network_and_visits(account, boss, kam, scale: float) -> dict:
             next_step=f"回访 {i}",
             next_step_on=today + timedelta(days=i),
         )
-        for i in range(n)
+        for i in range(VISITS_SHOWN + n)
     ]
     for i in range(n):
         care.create_task(boss, f"老板的事 {i}", by=boss, account=account, contact=contact)
