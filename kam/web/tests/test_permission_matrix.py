@@ -1175,3 +1175,18 @@ def test_api_operations_with_each_members_token(world, username, tmp_path):
                 transaction.set_rollback(True)
             if allowed is None and account is not None:
                 assert getattr(world, account).name not in _text(response), url
+            if method == "get" and route.rule == SIGNED_IN and username != "anonymous":
+                _names_only_what_they_see(response, username, world, url)
+
+
+def _names_only_what_they_see(response, username: str, world, url: str) -> None:
+    """A list for everybody names no account the user may not see, nor its contacts."""
+    import json
+
+    shown = json.dumps(response.json(), ensure_ascii=False)
+    for name in ACCOUNTS:
+        if name not in EXPECTED[username]:
+            account = getattr(world, name)
+            assert account.name not in shown, (url, username, name)
+            for contact in ("联系人", "下属"):
+                assert f"{contact}{account.code}" not in shown, (url, username, name)
