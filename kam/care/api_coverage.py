@@ -117,7 +117,7 @@ def account_coverage(request: HttpRequest, account_id: int):
     red/amber/green status, and its executive sponsor's visits (M6.3). 404 for an account
     you may not see."""
     account = access.get_account(request.auth, account_id)
-    return coverage_out(coverage_of(account))
+    return coverage_out(coverage_of(account, request.auth))
 
 
 ROUTERS: list = [("accounts", router)]

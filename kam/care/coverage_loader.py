@@ -3,8 +3,9 @@ number of queries whatever the number of accounts: the policy, the tiers, the co
 the executive sponsors and their last executive visits — one query each. The rules are
 kam.care.coverage's pure functions.
 
-The tier is the account's current tier as kam.value keeps it (AccountTier: the manager's
-override, else the computed one); an account never tiered has none ("" → the default
+The tier is the one kam's pages show (kam.care.tiers: the value analysis of the period the
+pages open on, a manager's override in its place); the caller passes it, so the loader's
+queries stay five. An account the analysis does not place has none ("" → the default
 cadence, said on the page)."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from kam.accounts import access
@@ -21,12 +22,12 @@ from kam.accounts.access import Action
 from kam.accounts.choices import TeamRole
 from kam.accounts.models import Account, AccountTeamMember
 from kam.people.models import Contact
-from kam.value.models import AccountTier
 
 from . import policy as care_policy
 from .choices import VisitKind
 from .coverage import Coverage, Person, Sponsor, assess, sort_key
 from .models import Visit
+from .tiers import shown_tiers
 
 PERSON_FIELDS = (
     "id",
@@ -40,13 +41,6 @@ PERSON_FIELDS = (
     "last_met_on",
     "is_node",
 )
-
-
-def _tiers(ids: list[int]) -> dict[int, str]:
-    rows = AccountTier.objects.filter(account_id__in=ids).values_list(
-        "account_id", "override_tier", "computed_tier"
-    )
-    return {account_id: override or computed for account_id, override, computed in rows}
 
 
 def _people(ids: list[int]) -> dict[int, list[Person]]:
@@ -88,17 +82,16 @@ def _executive_visits(ids: list[int]) -> dict[tuple[int, int], date]:
 
 
 def coverage_for(
-    account_ids: Iterable[int], *, today: date | None = None, policy=None, tiers=None
+    account_ids: Iterable[int], *, tiers: dict[int, str], today: date | None = None, policy=None
 ) -> dict[int, Coverage]:
     """Coverage of each account in `account_ids` (already checked: the caller may see
-    them). Five queries whatever the number of accounts; one fewer each for a `policy`
-    or the `tiers` (account id → tier) the caller already has."""
+    them), each at its tier in `tiers` (account id → tier, kam.care.tiers). Four queries
+    whatever the number of accounts; one fewer for a `policy` the caller already has."""
     ids = list(dict.fromkeys(account_ids))
     today = today or timezone.localdate()
     policy = policy or care_policy.current()
     if not ids:
         return {}
-    tiers = _tiers(ids) if tiers is None else tiers
     people, sponsors = _people(ids), _sponsors(ids)
     visits = _executive_visits(ids)
     out = {}
@@ -117,38 +110,23 @@ def coverage_for(
     return out
 
 
-def tier_of(account: Account) -> str:
-    """The current tier of an account read with select_related("tier_state")."""
-    try:
-        state = account.tier_state
-    except AccountTier.DoesNotExist:
-        return ""
-    return state.tier if state is not None else ""
-
-
-def coverage_of(account: Account, **kwargs) -> Coverage:
-    """One account's coverage; its tier read from `account` when already selected."""
-    if "tier_state" in account._state.fields_cache:
-        kwargs.setdefault("tiers", {account.pk: tier_of(account)})
-    return coverage_for([account.pk], **kwargs)[account.pk]
-
-
-def key_accounts(user, policy):
-    """The key-tier accounts `user` may see (a KAM: their own), with their owner."""
-    tiers = list(policy.key_tiers)
-    in_key = Q(tier_state__override_tier__in=tiers) | Q(
-        tier_state__override_tier="", tier_state__computed_tier__in=tiers
-    )
-    visible = access.restrict_accounts(Account.objects.all(), user, Action.VIEW)
-    return visible.filter(in_key).select_related("owner", "tier_state").order_by("name")
+def coverage_of(account: Account, user, **kwargs) -> Coverage:
+    """One account's coverage, at the tier `user`'s pages show it."""
+    tiers, _label = shown_tiers(user)
+    return coverage_for([account.pk], tiers={account.pk: tiers.get(account.pk, "")}, **kwargs)[
+        account.pk
+    ]
 
 
 def portfolio(user, *, today: date | None = None) -> list[tuple[Account, Coverage]]:
-    """The key-tier accounts the user may see with their coverage, red first. Five queries."""
+    """The key-tier accounts the user may see (a KAM: their own) with their coverage, red
+    first. Five queries besides the (cached) analysis the tiers come from."""
     policy = care_policy.current()
-    accounts = list(key_accounts(user, policy))
-    tiers = {a.pk: tier_of(a) for a in accounts}
-    found = coverage_for([a.pk for a in accounts], today=today, policy=policy, tiers=tiers)
+    shown, _label = shown_tiers(user)
+    keys = [pk for pk, tier in shown.items() if tier in policy.key_tiers]
+    visible = access.restrict_accounts(Account.objects.filter(pk__in=keys), user, Action.VIEW)
+    accounts = list(visible.select_related("owner").order_by("name"))
+    found = coverage_for([a.pk for a in accounts], today=today, policy=policy, tiers=shown)
     rows = [(account, found[account.pk]) for account in accounts]
     rows.sort(key=lambda row: sort_key(row[1]))
     return rows

@@ -27,8 +27,8 @@ PANEL_ROWS = 30
 
 def coverage_context(page: Page) -> dict:
     """The account's coverage; four queries (policy, contacts, sponsors, executive visits),
-    the tier read with the page's account."""
-    coverage = coverage_of(page.account)
+    the tier as the page shows it (the analysis is the value section's, cached)."""
+    coverage = coverage_of(page.account, page.user)
     return {"coverage": coverage, "status_class": STATUS_CLASS[coverage.status]}
 
 

@@ -60,13 +60,13 @@ def meet(cast, people, *, kind=VisitKind.VISIT, days_ago=1, ours=None):
 
 
 def test_logging_visits_clears_the_minefield(chain):
-    coverage = coverage_of(chain.east_account)
+    coverage = coverage_of(chain.east_account, chain.owner_kam)
     assert coverage.tier == "gold" and coverage.status == RED
     assert [f.state for f in coverage.influences] == [UNMET] * 4
     assert "unmet_influence" in [w.kind for w in coverage.warnings]
     meet(chain, [chain.dm, chain.gk, chain.user])
     meet(chain, [chain.dm], kind=VisitKind.EXECUTIVE_VISIT, ours=[chain.boss], days_ago=2)
-    coverage = coverage_of(chain.east_account)
+    coverage = coverage_of(chain.east_account, chain.owner_kam)
     assert [f.state for f in coverage.influences] == [MET] * 4
     assert coverage.executive.last_visit_on == today() - timedelta(days=2)
     assert coverage.warnings == () and coverage.status == GREEN
@@ -74,16 +74,16 @@ def test_logging_visits_clears_the_minefield(chain):
 
 def test_a_call_is_not_a_meeting_and_an_old_visit_is_out_of_cadence(chain):
     meet(chain, [chain.dm, chain.gk, chain.user], kind=VisitKind.CALL)
-    assert coverage_of(chain.east_account).influences[0].state == UNMET
+    assert coverage_of(chain.east_account, chain.owner_kam).influences[0].state == UNMET
     meet(chain, [chain.dm, chain.gk, chain.user], days_ago=61)  # gold: 60 days
-    assert coverage_of(chain.east_account).influences[0].state == UNMET
+    assert coverage_of(chain.east_account, chain.owner_kam).influences[0].state == UNMET
     meet(chain, [chain.dm], days_ago=60)
-    assert coverage_of(chain.east_account).influences[0].state == MET
+    assert coverage_of(chain.east_account, chain.owner_kam).influences[0].state == MET
 
 
 def test_an_executive_visit_without_the_sponsor_does_not_count(chain):
     meet(chain, [chain.dm], kind=VisitKind.EXECUTIVE_VISIT, ours=[chain.director])
-    coverage = coverage_of(chain.east_account)
+    coverage = coverage_of(chain.east_account, chain.owner_kam)
     assert coverage.executive.last_visit_on is None and coverage.executive.overdue
     assert "sponsor_overdue" in [w.kind for w in coverage.warnings]
 
@@ -92,11 +92,11 @@ def test_the_loader_costs_the_same_queries_for_one_account_or_many(chain):
     create_contact(chain.south_account, by=chain.boss, name="陈", roles=["user"])
     meet(chain, [chain.dm], kind=VisitKind.EXECUTIVE_VISIT, ours=[chain.boss])
     with CaptureQueriesContext(connection) as one:
-        coverage_for([chain.east_account.pk])
+        coverage_for([chain.east_account.pk], tiers={})
     many_ids = [chain.east_account.pk, chain.east_other.pk, chain.south_account.pk]
     with CaptureQueriesContext(connection) as many:
-        found = coverage_for([*many_ids, chain.south_shared.pk])
-    assert len(one) == len(many) == 5
+        found = coverage_for([*many_ids, chain.south_shared.pk], tiers={})
+    assert len(one) == len(many) == 4
     assert found[chain.east_other.pk].influences[0].state == UNIDENTIFIED
     assert found[chain.east_other.pk].tier == "" and not found[chain.east_other.pk].cadence_known
     assert found[chain.south_account.pk].influences[2].holders[0].name == "陈"
@@ -172,18 +172,26 @@ def test_the_api_gives_coverage_and_hides_accounts_from_outsiders(chain):
     assert TokenClient(outsider).get(url).status_code == 404
 
 
-def test_an_untiered_account_says_its_cadence_is_the_default(cast):
+def test_the_cadence_follows_the_tier_the_account_page_shows(cast):
+    """An account that bought nothing is "ordinary" on its page, so its cadence is the
+    ordinary tier's (180 days), not the default for an unknown tier; a tier set by hand
+    moves it at once."""
     _row, token = user_services.create_api_token(cast.owner_kam, "test")
-    body = TokenClient(token).get(f"/api/v1/accounts/{cast.east_account.pk}/coverage/").json()
-    assert body["tier"] is None and body["cadence_is_default"] and body["cadence_days"] == 90
+    url = f"/api/v1/accounts/{cast.east_account.pk}/coverage/"
+    body = TokenClient(token).get(url).json()
+    assert body["tier"] == "ordinary" and not body["cadence_is_default"]
+    assert body["cadence_days"] == 180
     assert not body["key_tier"] and body["executive"]["sponsors"] == []
+    value_services.override_tier(cast.east_account, "diamond", reason="key", by=cast.director)
+    body = TokenClient(token).get(url).json()
+    assert (body["tier"], body["cadence_days"], body["key_tier"]) == ("diamond", 30, True)
 
 
 def test_the_company_settings_change_with_history_and_refuse_bad_input(chain):
     care_policy.set_policy({"cadence_days": {"gold": 20}}, by=chain.boss, reason="tighter")
     meet(chain, [chain.dm], days_ago=25)
     assert care_policy.current().cadence("gold") == (20, True)
-    assert coverage_of(chain.east_account).influences[0].state == UNMET
+    assert coverage_of(chain.east_account, chain.owner_kam).influences[0].state == UNMET
     with pytest.raises(ValidationError):
         care_policy.set_policy({"cadence_days": {"gold": -1}}, by=chain.boss)
     assert CarePolicy.objects.get().policy == {"cadence_days": {"gold": 20}}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import polars as pl
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -40,11 +39,10 @@ from kam.people.paths import (
     strength_word,
 )
 from kam.value.choices import Tier
-from kam.value.forms import period_form
-from kam.value.portfolio import analysis_for
 
 from .. import services
 from ..choices import TaskOrigin
+from ..tiers import shown_tiers
 
 KEY_TIERS = (Tier.DIAMOND, Tier.GOLD, Tier.STRATEGIC)
 """The key tiers of the value pyramid (M1): everything but ordinary."""
@@ -188,18 +186,15 @@ def introduce(request):
 
 
 def _key_accounts(request) -> tuple[list[Account], str]:
-    """The key-tier accounts the user sees, as the account page and the list show their
-    tier: the value analysis of the default period (kam.value.portfolio, cached), with a
-    tier a manager set by hand in place of the computed one. Returns the period's label."""
-    picker = period_form(request.GET, request.user)
-    analysis = analysis_for(request.user, picker.period())
-    frame = analysis.tiers.select(pl.col("account_id"), pl.col("tier").cast(pl.String))
-    tiers = {a: t for a, t in frame.iter_rows() if t in KEY_TIERS}
+    """The key-tier accounts the user sees, with the tier the pages show (kam.care.tiers).
+    Returns the period's label."""
+    shown, label = shown_tiers(request.user)
+    tiers = {a: t for a, t in shown.items() if t in KEY_TIERS}
     rank = {tier: n for n, tier in enumerate(KEY_TIERS)}
     accounts = list(Account.objects.filter(pk__in=list(tiers), deleted_at__isnull=True))
     for account in accounts:
         account.key_tier = tiers[account.pk]
-    return sorted(accounts, key=lambda a: (rank[a.key_tier], a.name)), picker.label
+    return sorted(accounts, key=lambda a: (rank[a.key_tier], a.name)), label
 
 
 def _sponsors(accounts: list[Account]) -> dict[int, list]:
