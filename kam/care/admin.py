@@ -230,38 +230,35 @@ class TaskAdmin(StaleGuardAdmin, HistoryMixin, admin.ModelAdmin):
     def _changeable(self, request, queryset) -> list[Task]:
         return [t for t in queryset.select_related("account") if self._may_change(request.user, t)]
 
+    def _apply(self, request, tasks, write, message) -> None:
+        """Run one service on each task the user may change, and say how many."""
+        for task in tasks:
+            write(task, by=request.user)
+        _say(self, request, message(len(tasks)), len(tasks))
+
     @admin.action(description=_("Mark selected tasks done"), permissions=["change"])
     def mark_done(self, request, queryset):
-        tasks = self._changeable(request, queryset.open())
-        for task in tasks:
-            services.complete_task(task, by=request.user)
-        _say(
-            self,
+        self._apply(
             request,
-            ngettext("%(count)d task marked done.", "%(count)d tasks marked done.", len(tasks)),
-            len(tasks),
+            self._changeable(request, queryset.open()),
+            services.complete_task,
+            lambda n: ngettext("%(count)d task marked done.", "%(count)d tasks marked done.", n),
         )
 
     @admin.action(description=_("Soft delete selected tasks"), permissions=["change"])
     def soft_delete(self, request, queryset):
-        tasks = self._changeable(request, queryset.alive())
-        for task in tasks:
-            services.delete_task(task, by=request.user)
-        _say(
-            self,
+        self._apply(
             request,
-            ngettext("%(count)d task deleted.", "%(count)d tasks deleted.", len(tasks)),
-            len(tasks),
+            self._changeable(request, queryset.alive()),
+            services.delete_task,
+            lambda n: ngettext("%(count)d task deleted.", "%(count)d tasks deleted.", n),
         )
 
     @admin.action(description=_("Restore selected tasks"), permissions=["change"])
     def restore(self, request, queryset):
-        tasks = self._changeable(request, queryset.deleted())
-        for task in tasks:
-            services.restore_task(task, by=request.user)
-        _say(
-            self,
+        self._apply(
             request,
-            ngettext("%(count)d task restored.", "%(count)d tasks restored.", len(tasks)),
-            len(tasks),
+            self._changeable(request, queryset.deleted()),
+            services.restore_task,
+            lambda n: ngettext("%(count)d task restored.", "%(count)d tasks restored.", n),
         )

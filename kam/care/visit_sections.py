@@ -223,6 +223,9 @@ def register_sections() -> None:
             order=35,
             template="care/sections/visits.html",
             context=visits_context,
+            # A visit moves "last met": the coverage (the minefield), the contacts' and the
+            # org chart's "last met" follow without a reload.
+            also=("coverage", "people", "orgchart"),
             endpoints=(
                 Endpoint(ADD, "add/", add_visit, Action.EDIT),
                 Endpoint(

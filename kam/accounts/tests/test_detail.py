@@ -570,4 +570,6 @@ def test_the_query_count_does_not_grow_with_the_rows_shown(client, sales, who):
     few = _queries(client, account)
     _grow(sales, account, range(1, 7))
     assert _queries(client, account) == few
-    assert few <= 20
+    # the shell and value 20; people 2, org chart 2, visits 3 and coverage 4 (policy,
+    # contacts, sponsors, executive visits) minus what they share with the shell
+    assert few <= 26

@@ -1,5 +1,5 @@
 // The account's org chart (kam/people/templates/people/sections/orgchart.html): the ECharts
-// option is built on the server (kam.people.orgchart) and handed over with json_script.
+// option is built on the server (kam.people.orgchart) and handed over in a data attribute.
 // Clicking a person opens their small edit form; "pick the manager on the chart" then lets a
 // click on another person choose the manager. Export as PNG or SVG happens in the browser.
 (function () {
@@ -113,11 +113,13 @@
     }
   });
 
-  // The section replaced by htmx: let go of the old drawing, draw the new one.
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var target = event.detail.target;
-    var el = target && target.querySelector && target.querySelector("[data-orgchart]");
-    if (el && window.echarts) { var old = window.echarts.getInstanceByDom(el); if (old) old.dispose(); }
+  // The section replaced by htmx — its own edit, or another section's reply carrying it out
+  // of band (a logged visit redraws "never met"): let go of the old drawing, draw the new one.
+  document.addEventListener("htmx:beforeCleanupElement", function (event) {
+    var el = event.target;
+    if (!el || !el.hasAttribute || !el.hasAttribute("data-orgchart") || !window.echarts) return;
+    var old = window.echarts.getInstanceByDom(el);
+    if (old) old.dispose();
   });
   document.addEventListener("htmx:afterSettle", draw);
   document.addEventListener("DOMContentLoaded", draw);
