@@ -164,7 +164,13 @@ class TaskAdmin(StaleGuardAdmin, HistoryMixin, admin.ModelAdmin):
         return [*fields, "account"] if obj is not None else fields
 
     def get_queryset(self, request):
-        rows = super().get_queryset(request)
+        """Your own and those on accounts you see; none of a deleted account, which is hidden
+        from everybody until it is restored (user guide, "Roles"), its tasks with it."""
+        rows = (
+            super()
+            .get_queryset(request)
+            .filter(Q(account__isnull=True) | Q(account__deleted_at__isnull=True))
+        )
         rule = account_filter(request.user, Action.VIEW, "account__")
         if rule is None:
             return rows

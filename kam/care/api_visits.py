@@ -9,7 +9,7 @@ from typing import Literal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -253,13 +253,17 @@ class TaskFilters(Schema):
     )
 
 
+LIVING_ACCOUNT = Q(account__isnull=True) | Q(account__deleted_at__isnull=True)
+"""A deleted account's tasks are hidden with it until it is restored (user guide, "Roles")."""
+
+
 @tasks.get("/", response={200: list[TaskOut], **errors(400, 403)}, summary="List open tasks")
 @paginate(Page)
 def list_tasks(request: HttpRequest, filters: Query[TaskFilters]):
     """Your open tasks, the earliest due first (so the overdue lead), undated last. With
     `all`, a regional manager or the portfolio gets everybody's open tasks on the accounts
     they see (403 for others)."""
-    rows = Task.objects.open()
+    rows = Task.objects.open().filter(LIVING_ACCOUNT)
     if filters.all:
         if not manages_any(request.auth):
             raise PermissionDenied
@@ -274,7 +278,7 @@ def list_tasks(request: HttpRequest, filters: Query[TaskFilters]):
 @tasks.post("/{int:task_id}/done/", response={200: TaskOut, **WRITE}, summary="Mark done")
 def task_done(request: HttpRequest, task_id: Id):
     """Tick one of your own tasks (done again changes nothing); another's is 404."""
-    task = Task.objects.alive().filter(pk=task_id, assignee=request.auth).first()
+    task = Task.objects.alive().filter(LIVING_ACCOUNT, pk=task_id, assignee=request.auth).first()
     if task is None:
         raise not_found()
     return services.complete_task(task, by=request.auth)

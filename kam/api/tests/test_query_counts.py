@@ -8,10 +8,12 @@ PostgreSQL (see kam.core.testing). A new list operation in the description fails
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from kam.accounts import services as account_services
 from kam.accounts.choices import TeamRole
@@ -32,14 +34,15 @@ IMPORTERS = ("boss", "finance_user")  # every import, and one's own and the refu
 class List:
     path: str  # as the description names it
     variant: str = ""
-    query: str = ""
+    query: str | Callable = ""  # or cast → the query string
     args: Callable = lambda cast: {}
     prepare: Callable | None = None  # (client, url) → None: run before the measured request
     users: tuple[str, ...] = USERS  # who may use the list
 
     def url(self, cast) -> str:
         url = self.path.format(**self.args(cast))
-        return f"{url}?{self.query}" if self.query else url
+        query = self.query(cast) if callable(self.query) else self.query
+        return f"{url}?{query}" if query else url
 
     def key(self, user: str) -> str:
         name = f"{self.path} ({self.variant})" if self.variant else self.path
@@ -88,7 +91,16 @@ LISTS = [
         args=lambda cast: {"account_id": cast.east_account.pk},
     ),
     List("/api/v1/contacts/"),
+    List("/api/v1/contacts/{contact_id}/history/", args=lambda cast: {"contact_id": cast.dm.pk}),
     List("/api/v1/deletions/"),
+    # the network and visits (kam.people.api_network, kam.care.api_visits)
+    List("/api/v1/third-parties/"),
+    List("/api/v1/connections/"),
+    List("/api/v1/connections/", "of a contact", lambda cast: f"contact={cast.dm.pk}"),
+    List("/api/v1/visits/"),
+    List("/api/v1/visits/", "of an account", lambda cast: f"account={cast.east_account.pk}"),
+    List("/api/v1/tasks/"),
+    List("/api/v1/tasks/", "all", "all=true", users=("boss",)),
     *VALUE_LISTS,
     # sales: order lines, and imports (for those who may import)
     List("/api/v1/order-lines/"),
@@ -106,8 +118,36 @@ LISTS = [
 ]
 
 
+def network_and_visits(cast, n: int) -> None:
+    """`n` more visits, tasks (the boss's and the KAM's), changes of the decision maker,
+    third parties and connections, through the services; the first call makes the
+    decision maker (`cast.dm`), so every list has rows from the first measurement."""
+    from kam.care import services as care
+    from kam.people import services as people
+
+    if not hasattr(cast, "dm"):
+        cast.dm = people.create_contact(cast.east_account, by=cast.owner_kam, name="决策人")
+    today = timezone.localdate()
+    for i in range(n):
+        care.log_visit(
+            cast.east_account,
+            by=cast.owner_kam,
+            our_people=[cast.owner_kam, cast.team_specialist],
+            their_people=[cast.dm],
+            date=today - timedelta(days=i + 1),
+            next_step="回访",
+            next_step_on=today + timedelta(days=i),
+        )
+        care.create_task(cast.boss, f"任务{i}", by=cast.boss, account=cast.east_account)
+        people.update_contact(cast.dm, by=cast.owner_kam, title=f"职务{i}")
+        third = people.create_third_party(by=cast.owner_kam, name=f"第三方{i}", kind="friend")
+        people.connect(cast.owner_kam, third, kind="friend", strength=3, by=cast.owner_kam)
+        people.connect(third, cast.dm, kind="association", strength=2, by=cast.owner_kam)
+
+
 def more_rows(cast, n: int = 12) -> None:
     """Accounts, team members and contacts enough to show a query per row."""
+    network_and_visits(cast, n)
     for i in range(n):
         account = account_services.create_account(
             name=f"测试公司{i}", code=f"T-{i:03}", region=cast.east, owner=cast.owner_kam
@@ -174,6 +214,7 @@ def test_every_api_list_costs_its_pinned_queries_whatever_the_rows(cast, token_o
     for client in clients.values():
         client.get("/api/v1/accounts/")  # the token's first use is noted: not a list's cost
     with_sales(tmp_path, "first")
+    network_and_visits(cast, 1)
     measure_all(cast, clients)
     more_rows(cast)
     with_sales(tmp_path, "second")
@@ -226,6 +267,7 @@ ONES = [  # (operation, users)
     (One("/api/v1/portfolio/", "warm", "period=2025", prepare=warm), USERS),
     (One("/api/v1/portfolio/", "default period, warm", prepare=warm), USERS),
     (One(TIER, "warm", "period=2025", _east, warm), USERS),
+    (One("/api/v1/accounts/{account_id}/coverage/", args=_east), USERS),
     (
         One(
             TIER,

@@ -3,7 +3,7 @@ visits section lives in kam.care.visit_sections; here is "My tasks": the user's 
 tasks, overdue first, each with its account and contact, and marking one done."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -15,12 +15,22 @@ from .. import services
 from ..models import Task
 
 
+def own_tasks(user):
+    """The user's living tasks, but none of a deleted account: it is hidden from everybody
+    until it is restored (user guide, "Roles"), its tasks with it."""
+    return (
+        Task.objects.alive()
+        .filter(assignee=user)
+        .filter(Q(account__isnull=True) | Q(account__deleted_at__isnull=True))
+    )
+
+
 def open_tasks(user):
     """The user's open tasks: dated ones by due date, so the overdue come first, undated
     ones last; with their account and contact in the same query."""
     return (
-        Task.objects.open()
-        .filter(assignee=user)
+        own_tasks(user)
+        .filter(done_at__isnull=True)
         .select_related("account", "contact")
         .order_by(F("due_on").asc(nulls_last=True), "id")
     )
@@ -45,7 +55,7 @@ def my_tasks(request):
 def task_done(request, pk: int):
     """Tick one of your own open tasks; somebody else's is not found (404). With htmx the
     list comes back, without it the page."""
-    task = Task.objects.alive().filter(pk=pk, assignee=request.user).first()
+    task = own_tasks(request.user).filter(pk=pk).first()
     if task is None:
         raise Http404
     services.complete_task(task, by=request.user)

@@ -24,36 +24,52 @@ from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
 from kam.accounts.access import Action
 from kam.accounts.models import Account, AccountTeamMember, StageCheck
 from kam.accounts.tests.role_table import ACCOUNTS, COMPANY, EXPECTED
+from kam.care.models import Task, Visit
 from kam.core.models import FieldChange
-from kam.people.models import Contact
+from kam.people.models import CardEvent, Connection, Contact, RelationshipCard, ThirdParty
 
 pytestmark = pytest.mark.django_db
 
 USERS = ("anonymous", *sorted(EXPECTED))
-PUBLIC, SIGNED_IN, ACCOUNT, COMPANY_WIDE, OWN_JOB = (
+PUBLIC, SIGNED_IN, ACCOUNT, COMPANY_WIDE, OWN_JOB, OWN_TASK = (
     "public",
     "signed in",
     "account",
     "company",
     "own job",
+    "own task",
 )
+ASSIGNEE = "owner_kam"
+"""Whose task the world's task is (see `world`): only they may tick it; for everybody else
+it does not exist (404)."""
+RECORDER = "owner_kam"
+"""Who recorded the world's third party and its connection with our colleague."""
+RECORDER_OR_MANAGER = frozenset({RECORDER, "boss", "director", "east_manager"})
+"""Who may change or delete a third party, or a connection without a customer contact: its
+recorder, the regional managers and the portfolio (any active user may record one)."""
 
 
 @dataclass(frozen=True)
 class Route:
-    rule: str  # one of the five above
+    rule: str  # one of the six above
     method: str = "get"
     action: Action | None = None  # for ACCOUNT and COMPANY_WIDE
     ok: frozenset = frozenset({200})  # what a permitted request answers
-    kwargs: tuple = ()  # fixed URL arguments besides the object's pk
+    kwargs: tuple = ()  # URL arguments besides the account's pk: a value or (world, pk) → value
+    hidden_without: Action = Action.VIEW  # without it on the account, the object is not found
+    users: frozenset | None = None  # for a rule without an Action: who may
+    data: object = None  # (world, pk) → the form a POST sends
+    query: tuple = ()  # query-string arguments, values as for kwargs
 
     def allowed(self, username: str, account: str | None) -> bool | None:
         """True, False, or None for "hidden" (the user may not even see the object)."""
+        if self.users is not None:
+            return username in self.users
         if self.rule == PUBLIC:
             return True
         if self.rule == SIGNED_IN:
@@ -64,15 +80,53 @@ class Route:
             if username not in COMPANY[Action.IMPORT]:
                 return False
             return True if username == "director" else None
+        if self.rule == OWN_TASK:
+            return True if username == ASSIGNEE else None
         actions = EXPECTED[username].get(account, set())
-        if account == "deleted_account" or Action.VIEW not in actions:
+        if account == "deleted_account" or self.hidden_without not in actions:
             return None
         if self.action in COMPANY:
             return username in COMPANY[self.action]
         return self.action in actions
 
 
+def _value(value, world, pk):
+    return value(world, pk) if callable(value) else value
+
+
+def _contact_of(world, pk) -> int:
+    """The world's (first) contact on account `pk` (see `world`)."""
+    return Contact.objects.filter(account_id=pk).order_by("pk").first().pk
+
+
+def _line_of(world, pk) -> int:
+    """The influence line of the org chart of account `pk` (see `_people_and_visits`)."""
+    return Connection.objects.get(a_contact__account_id=pk, kind="influences").pk
+
+
+def _visit_of(world, pk) -> int:
+    return Visit.objects.get(account_id=pk).pk
+
+
+def _connection_of(world, pk) -> int:
+    """The connection of the world's third party with the contact on account `pk`."""
+    return Connection.objects.get(a_third=world.third_party, b_contact__account_id=pk).pk
+
+
+def _third_party(world, pk) -> int:
+    return world.third_party.pk
+
+
+def _third_connection(world, pk) -> int:
+    """The connection of our colleague with the third party: no customer contact at an end."""
+    return Connection.objects.get(a_user=world.owner_kam, b_third=world.third_party).pk
+
+
 WRITE = frozenset({200, 302, 400})  # a permitted write: done, or the form's own errors
+P = Action.SEE_PERSONAL
+CONTACT = (("contact_id", _contact_of),)
+CARD = CONTACT
+VISIT = (("visit_id", _visit_of),)
 ROUTES = {
     "login": Route(PUBLIC),
     "two_factor_login": Route(PUBLIC, ok=frozenset({302})),  # without a password first
@@ -97,6 +151,117 @@ ROUTES = {
     "accounts:clear_override": Route(ACCOUNT, "post", Action.STEER_VALUE, WRITE),
     "accounts:team_add": Route(ACCOUNT, "post", Action.MANAGE_TEAM, WRITE),
     "accounts:team_remove": Route(ACCOUNT, "post", Action.MANAGE_TEAM, WRITE),
+    # the people section (kam.people.sections): contacts follow their account
+    "accounts:contact_add": Route(ACCOUNT, "post", Action.EDIT, WRITE),
+    "accounts:contact_open": Route(  # without htmx: the page with the contact open
+        ACCOUNT, "get", Action.EDIT, frozenset({200, 302}), CONTACT
+    ),
+    "accounts:contact_edit": Route(ACCOUNT, "post", Action.EDIT, WRITE, CONTACT),
+    "accounts:contact_delete": Route(ACCOUNT, "post", Action.EDIT, WRITE, CONTACT),
+    # the org chart section (kam.people.views.orgchart): its people and lines follow the account
+    "accounts:orgchart_data": Route(ACCOUNT, "get", Action.VIEW),
+    "accounts:orgchart_add": Route(ACCOUNT, "post", Action.EDIT, WRITE),
+    "accounts:orgchart_edit": Route(ACCOUNT, "post", Action.EDIT, WRITE, CONTACT),
+    "accounts:orgchart_off": Route(ACCOUNT, "post", Action.EDIT, WRITE, CONTACT),
+    "accounts:orgchart_on": Route(ACCOUNT, "post", Action.EDIT, WRITE, CONTACT),
+    "accounts:orgchart_remove": Route(ACCOUNT, "post", Action.EDIT, WRITE, CONTACT),
+    "accounts:orgchart_line": Route(ACCOUNT, "post", Action.EDIT, WRITE),
+    "accounts:orgchart_line_delete": Route(
+        ACCOUNT, "post", Action.EDIT, WRITE, (("line_id", _line_of),)
+    ),
+    # the visits section (kam.care.visit_sections): visits follow their account
+    "accounts:visit_add": Route(ACCOUNT, "post", Action.EDIT, WRITE),
+    "accounts:visit_edit_form": Route(ACCOUNT, "get", Action.EDIT, kwargs=VISIT),
+    "accounts:visit_change": Route(ACCOUNT, "post", Action.EDIT, WRITE, VISIT),
+    "accounts:visit_delete": Route(ACCOUNT, "post", Action.EDIT, WRITE, VISIT),
+    # relationship cards: whoever may not see personal data finds no card (404)
+    "people:card": Route(ACCOUNT, "get", Action.SEE_PERSONAL, kwargs=CARD, hidden_without=P),
+    "people:card_edit": (
+        Route(ACCOUNT, "get", Action.EDIT, kwargs=CARD, hidden_without=P),
+        Route(ACCOUNT, "post", Action.EDIT, WRITE, CARD, hidden_without=P),
+    ),
+    "people:card_erase": (
+        Route(ACCOUNT, "get", Action.EDIT, kwargs=CARD, hidden_without=P),
+        Route(ACCOUNT, "post", Action.EDIT, frozenset({302}), CARD, hidden_without=P),
+    ),
+    # the network: third parties are company-wide (anyone records one; its recorder or a
+    # manager changes it); a connection with a customer contact follows the contact's account
+    "people:third_parties": (
+        Route(SIGNED_IN),
+        Route(SIGNED_IN, "post", ok=WRITE, data=lambda w, pk: {"name": "矩阵第三方"}),
+    ),
+    "people:third_party": Route(
+        COMPANY_WIDE, "post", ok=WRITE, kwargs=(("pk", _third_party),), users=RECORDER_OR_MANAGER
+    ),
+    "people:delete_third_party": Route(
+        COMPANY_WIDE,
+        "post",
+        ok=frozenset({302}),
+        kwargs=(("pk", _third_party),),
+        users=RECORDER_OR_MANAGER,
+    ),
+    "people:connections": (
+        Route(ACCOUNT, "get", Action.VIEW, kwargs=(("kind", "contact"), ("pk", _contact_of))),
+        Route(
+            ACCOUNT,
+            "post",
+            Action.EDIT,
+            WRITE,
+            (("kind", "contact"), ("pk", _contact_of)),
+            data=lambda w, pk: {
+                "other": f"user:{w.boss.pk}",
+                "kind": "friend",
+                "strength": "3",
+                "outgoing": "on",
+            },
+        ),
+        Route(SIGNED_IN, kwargs=(("kind", "third"), ("pk", _third_party))),
+        Route(SIGNED_IN, kwargs=(("kind", "user"), ("pk", lambda w, pk: w.owner_kam.pk))),
+    ),
+    "people:end_connection": (
+        Route(ACCOUNT, "post", Action.EDIT, WRITE, (("pk", _connection_of),)),
+        Route(
+            COMPANY_WIDE,
+            "post",
+            ok=WRITE,
+            kwargs=(("pk", _third_connection),),
+            users=RECORDER_OR_MANAGER,
+        ),
+    ),
+    "people:remove_connection": (
+        Route(ACCOUNT, "post", Action.EDIT, WRITE, (("pk", _connection_of),)),
+        Route(
+            COMPANY_WIDE,
+            "post",
+            ok=WRITE,
+            kwargs=(("pk", _third_connection),),
+            users=RECORDER_OR_MANAGER,
+        ),
+    ),
+    # reaching decision makers: what one sees of the network; a target one may not see is 404
+    "care:paths": (
+        Route(SIGNED_IN),
+        Route(ACCOUNT, "get", Action.VIEW, query=(("to", _contact_of),)),
+    ),
+    "care:introduce": Route(
+        ACCOUNT,
+        "post",
+        Action.VIEW,
+        WRITE,
+        data=lambda w, pk: {"to": _contact_of(w, pk), "start": w.boss.pk, "path": "0"},
+    ),
+    "care:whos_who": Route(SIGNED_IN),
+    # coverage (kam.care.views.coverage): the upkeep settings, for those who steer value
+    "care:policy": (
+        Route(COMPANY_WIDE, action=Action.STEER_VALUE),
+        Route(COMPANY_WIDE, "post", Action.STEER_VALUE, WRITE),
+    ),
+    "care:account_network": Route(ACCOUNT, "get", Action.VIEW),
+    # tasks: one's own only
+    "care:tasks": Route(SIGNED_IN),
+    "care:task_done": Route(
+        OWN_TASK, "post", ok=frozenset({302}), kwargs=(("pk", lambda w, pk: w.task.pk),)
+    ),
     "sales:import-job": Route(OWN_JOB),
     "sales:import-status": Route(OWN_JOB),
     "sales:import-run": Route(OWN_JOB, "post", ok=WRITE),
@@ -128,6 +293,16 @@ def test_every_route_has_an_entry():
     assert route_names() == set(ROUTES), "a route without an entry in ROUTES (or a stale entry)"
 
 
+def tries() -> list[tuple[str, Route]]:
+    """Each route with each of its tries (a route may be tried several ways: GET and POST,
+    or on a contact and on a third party)."""
+    return [
+        (name, route)
+        for name, entry in ROUTES.items()
+        for route in (entry if isinstance(entry, tuple) else (entry,))
+    ]
+
+
 @pytest.fixture
 def world(cast, settings, tmp_path):
     """The cast, each member given staff status (the worst case), and an upload of the
@@ -148,7 +323,40 @@ def world(cast, settings, tmp_path):
         account = getattr(cast, name)
         Contact.objects.create(account=account, name=f"联系人{account.code}")
         StageCheck.objects.create(account=account, track="sales", stage="qualified", item="x")
+    _people_and_visits(cast)
     return cast
+
+
+def _people_and_visits(world) -> None:
+    """Through the services, on every account (the deleted one's included): a card for its
+    contact, a second contact who sways the first (an org chart line), a visit, and a
+    connection of the contact with a third party recorded by RECORDER, who also knows that
+    third party; and a task of ASSIGNEE's."""
+    from kam.care import services as care
+    from kam.people import cards
+    from kam.people import services as people
+
+    world.third_party = people.create_third_party(
+        by=world.owner_kam, name="矩阵协会王会长", kind="association"
+    )
+    people.connect(world.owner_kam, world.third_party, kind="friend", by=world.owner_kam)
+    for name in ACCOUNTS:
+        account = getattr(world, name)
+        contact = Contact.objects.get(account=account)
+        report = people.create_contact(account, by=world.boss, name=f"下属{account.code}")
+        people.connect(report, contact, kind="influences", by=world.boss)  # an org chart line
+        cards.save_card(contact, by=world.boss, interests=f"钓鱼{account.code}")
+        care.log_visit(
+            account,
+            by=world.boss,
+            our_people=[world.boss],
+            their_people=[contact],
+            date="2025-03-01",
+        )
+        people.connect(world.third_party, contact, kind="association", by=world.boss)
+    world.task = care.create_task(
+        world.owner_kam, "矩阵任务", by=world.boss, account=world.east_account
+    )
 
 
 def _client(client, world, username):
@@ -157,20 +365,43 @@ def _client(client, world, username):
     return client
 
 
-def _url(name: str, route: Route, pk=None) -> str:
+def _url(name: str, route: Route, world=None, pk=None) -> str:
+    """The route's address for the account `pk` (its kwargs may name another object)."""
+    from urllib.parse import urlencode
+
     if name == "favicon.ico":
         return "/favicon.ico"
-    kwargs = dict(route.kwargs)
-    if pk is not None:
-        kwargs["pk"] = pk
-    return reverse(name, kwargs=kwargs or None)
+    kwargs = {key: _value(value, world, pk) for key, value in route.kwargs}
+    if pk is not None and "pk" not in kwargs:
+        try:  # the account's pk, where the address takes it
+            url = reverse(name, kwargs={"pk": pk, **kwargs})
+        except NoReverseMatch:  # an address of another object's (a card: the contact's)
+            url = reverse(name, kwargs=kwargs or None)
+    else:
+        url = reverse(name, kwargs=kwargs or None)
+    query = {key: _value(value, world, pk) for key, value in route.query}
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+OTHER_ROWS = {  # what a refused request must leave alone besides accounts and teams
+    Contact: ("pk", "deleted_at", "updated_at"),
+    RelationshipCard: ("pk", "updated_at", "erased_at"),
+    Visit: ("pk", "deleted_at", "updated_at"),
+    Task: ("pk", "done_at", "deleted_at", "updated_at"),
+    ThirdParty: ("pk", "deleted_at", "updated_at"),
+    Connection: ("pk", "deleted_at", "updated_at"),
+}
 
 
 def _state() -> tuple:
-    """What a refused write must leave alone."""
+    """What a refused write must leave alone (a look at a card it refused is not logged)."""
     accounts = tuple(Account.objects.order_by("pk").values_list(*ACCOUNT_FIELDS))
     team = tuple(AccountTeamMember.objects.order_by("pk").values_list("account", "user", "role"))
-    return FieldChange.objects.count(), accounts, team
+    others = tuple(
+        tuple(model.objects.order_by("pk").values_list(*fields))
+        for model, fields in OTHER_ROWS.items()
+    )
+    return FieldChange.objects.count(), CardEvent.objects.count(), accounts, team, others
 
 
 ACCOUNT_FIELDS = ("pk", "owner", "region", "status", "deleted_at", "sales_stage", "name")
@@ -199,9 +430,11 @@ def _text(response) -> str:
 
 @pytest.mark.parametrize("username", USERS)
 def test_pages_and_edits(client, world, username):
+    from django.db import transaction
+
     client = _client(client, world, username)
-    tries = 0
-    for name, route in ROUTES.items():
+    done = 0
+    for name, route in tries():
         if route.rule == ACCOUNT:
             targets = [(n, getattr(world, n).pk) for n in ACCOUNTS]
         elif route.rule == OWN_JOB:
@@ -209,34 +442,79 @@ def test_pages_and_edits(client, world, username):
         else:
             targets = [(None, None)]
         for account, pk in targets:
-            url = _url(name, route, pk)
-            before = _state()
-            response = getattr(client, route.method)(url)
-            tries += 1
-            if username == "anonymous":
-                allowed = route.rule == PUBLIC
-            else:
-                allowed = route.allowed(username, account)
-            _expect(response, allowed, route, username, url)
-            if not allowed:
-                assert _state() == before, (url, username, "a refused request changed data")
-            if allowed is None and account is not None:
-                assert getattr(world, account).name not in _text(response), url
-    assert tries == len(ROUTES) + 9 * (len(ACCOUNTS) - 1)
+            url = _url(name, route, world, pk)
+            data = route.data(world, pk) if route.data else None
+            with transaction.atomic():  # each try starts from the same world
+                before = _state()
+                send = getattr(client, route.method)
+                response = send(url) if data is None else send(url, data)
+                done += 1
+                if username == "anonymous":
+                    allowed = route.rule == PUBLIC
+                else:
+                    allowed = route.allowed(username, account)
+                _expect(response, allowed, route, username, url)
+                if not allowed:
+                    assert _state() == before, (url, username, "a refused request changed data")
+                if allowed is None and account is not None:
+                    assert getattr(world, account).name not in _text(response), url
+                transaction.set_rollback(True)
+    per_account = sum(route.rule == ACCOUNT for _name, route in tries())
+    assert done == len(tries()) + per_account * (len(ACCOUNTS) - 1)
 
 
 @pytest.mark.parametrize("username", sorted(EXPECTED))
 def test_lists_and_exports_name_only_what_the_user_may_see(client, world, username):
+    """Nor the contacts of accounts they may not see (the world's contact on each account
+    is connected with the third party; a task of ASSIGNEE's is on each account)."""
+    from kam.care.services import create_task
+
+    for name in ACCOUNTS:
+        if name != "east_account":
+            create_task(world.owner_kam, "任务", by=world.boss, account=getattr(world, name))
     client = _client(client, world, username)
-    for url in (reverse("accounts:list"), reverse("accounts:export"), reverse("value:dashboard")):
+    urls = (
+        reverse("accounts:list"),
+        reverse("accounts:export"),
+        reverse("value:dashboard"),
+        reverse("care:tasks"),
+        reverse("care:whos_who"),
+        reverse("care:paths"),
+        reverse("people:third_parties"),
+        reverse("people:connections", kwargs={"kind": "third", "pk": world.third_party.pk}),
+    )
+    for url in urls:
         shown = _text(client.get(url))
         for account in ACCOUNTS:
             visible = account != "deleted_account" and account in EXPECTED[username]
+            if username == ASSIGNEE and url == reverse("care:tasks"):
+                visible = account != "deleted_account"  # one's own tasks, on any account
             if not visible:
                 assert getattr(world, account).name not in shown, (url, account)
+                for contact in ("联系人", "下属"):
+                    assert f"{contact}{getattr(world, account).code}" not in shown, (url, account)
 
 
 # ---------------------------------------------------------------- the admin
+
+
+def _task_rule(action: Action):
+    """A task (on an account) is seen by its assignee and by whoever sees its account, and
+    changed by its assignee, the portfolio and whoever may edit its account; a deleted
+    account's tasks are hidden like its other rows."""
+
+    def rule(username: str, account: str | None) -> bool | None:
+        if account == "deleted_account":
+            return None
+        if username == ASSIGNEE:
+            return True
+        actions = EXPECTED[username].get(account, set())
+        if Action.VIEW not in actions:
+            return None
+        return username in COMPANY[Action.STEER_VALUE] or action in actions
+
+    return rule
+
 
 # model → (who may open its list, who may add, an object's page, who may change it)
 # Rules: "any" (every active user), a company Action, or ("account", Action) on the
@@ -256,6 +534,8 @@ ADMIN = {
     "users.user": (Action.ADMINISTER, Action.ADMINISTER, Action.ADMINISTER, Action.ADMINISTER),
     "users.apitoken": (Action.ADMINISTER, None, Action.ADMINISTER, None),  # look and revoke
     "people.contact": ("any", ("some", Action.EDIT), ("account", Action.VIEW), "edit"),
+    "care.visit": ("any", ("some", Action.EDIT), ("account", Action.VIEW), "edit"),
+    "care.task": ("any", "any", _task_rule(Action.VIEW), _task_rule(Action.EDIT)),
     "sales.orderline": ("any", None, ("account", Action.VIEW), None),
     "sales.accountmonth": ("any", None, ("account", Action.VIEW), None),
     "sales.costtoserve": ("any", ("some", Action.EDIT), ("account", Action.VIEW), "edit"),
@@ -292,6 +572,8 @@ def _may(rule, username: str, account: str | None, label: str = "") -> bool | No
     restore it."""
     if rule is None:
         return False
+    if callable(rule):
+        return rule(username, account)
     if rule == "any":
         return True
     if rule == "manager":
@@ -315,6 +597,7 @@ def _objects(world) -> dict[str, list[tuple[str | None, object]]]:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from kam.accounts.models import StageMilestone
+    from kam.care.services import create_task
     from kam.sales.models import AccountMonth, CostToServe, ImportBatch, OrderLine
     from kam.users.services import create_api_token
     from kam.value.analytics.policy import Policy
@@ -327,6 +610,8 @@ def _objects(world) -> dict[str, list[tuple[str | None, object]]]:
     )
     for name in ACCOUNTS:
         account = getattr(world, name)
+        if account != world.east_account:  # east_account has the world's task already
+            create_task(world.owner_kam, f"任务{account.code}", by=world.boss, account=account)
         if account.deleted_at is None:
             override_tier(account, "gold", reason="test", by=world.boss)
             set_potential(account, by=world.boss, wallet=1000)
@@ -337,6 +622,8 @@ def _objects(world) -> dict[str, list[tuple[str | None, object]]]:
         "accounts.accountteammember": AccountTeamMember.objects.all(),
         "accounts.stagecheck": StageCheck.objects.all(),
         "people.contact": Contact.objects.all(),
+        "care.visit": Visit.objects.all(),
+        "care.task": Task.objects.all(),
         "sales.costtoserve": CostToServe.objects.all(),
         "sales.orderline": OrderLine.objects.all(),
         "sales.accountmonth": AccountMonth.objects.all(),
@@ -570,7 +857,6 @@ API_WRITE = frozenset({200, 201, 204, 400, 409})  # done, or refused by the serv
 @dataclass(frozen=True)
 class ApiRoute(Route):
     body: object = None  # world → the JSON body of a write
-    users: frozenset | None = None  # for a company-wide rule without an Action: who may
     on: str | None = None  # the account a write's body names (POST /contacts/)
     form: object = None  # world → the multipart form of an upload
 
@@ -593,11 +879,6 @@ MANAGERS = frozenset(  # who manages some account: they create accounts (as in t
     for user, accounts in EXPECTED.items()
     if any(Action.MANAGE in a for a in accounts.values())
 )
-
-
-def _contact_of(world, pk) -> int:
-    """The world's contact on account `pk` (see `world`)."""
-    return Contact.objects.get(account_id=pk).pk
 
 
 def _helper_membership(world, pk) -> int:
@@ -629,6 +910,7 @@ def _upload(world) -> dict:
     return {"file": SimpleUploadedFile("orders.csv", rows.encode()), "source": "matrix"}
 
 
+CARD_ID = (("contact_id", _contact_of),)
 STAGE_MOVE = {"track": "sales", "stage": "qualified", "reason": "matrix"}
 TIER_SET = {"override": "gold", "reason": "matrix"}
 API = {
@@ -711,6 +993,106 @@ API = {
     ("get", "/api/v1/imports/{job_id}/report/"): ApiRoute(
         OWN_JOB, kwargs=(("job_id", lambda w, pk: w.job.pk),)
     ),
+    # coverage (kam.care.api_coverage) and a contact's history follow their account
+    ("get", "/api/v1/accounts/{account_id}/coverage/"): ApiRoute(ACCOUNT, action=Action.VIEW),
+    ("get", "/api/v1/contacts/{contact_id}/history/"): ApiRoute(
+        ACCOUNT, action=Action.VIEW, kwargs=(("contact_id", _contact_of),)
+    ),
+    # relationship cards: whoever may not see personal data finds no card (404)
+    ("get", "/api/v1/cards/{contact_id}/"): ApiRoute(
+        ACCOUNT, action=Action.SEE_PERSONAL, kwargs=CARD_ID, hidden_without=P
+    ),
+    ("put", "/api/v1/cards/{contact_id}/"): ApiRoute(
+        ACCOUNT, "put", Action.EDIT, API_WRITE, CARD_ID, P, body=lambda w: {"notes": "矩阵"}
+    ),
+    ("patch", "/api/v1/cards/{contact_id}/"): ApiRoute(
+        ACCOUNT, "patch", Action.EDIT, API_WRITE, CARD_ID, P, body=lambda w: {"notes": "矩阵"}
+    ),
+    ("post", "/api/v1/cards/{contact_id}/erase/"): ApiRoute(
+        ACCOUNT, "post", Action.EDIT, API_WRITE, CARD_ID, P, body=lambda w: {}
+    ),
+    # third parties: company-wide; any active user records one, its recorder or a manager
+    # changes or deletes it
+    ("get", "/api/v1/third-parties/"): ApiRoute(SIGNED_IN),
+    ("post", "/api/v1/third-parties/"): ApiRoute(
+        SIGNED_IN, "post", ok=API_WRITE, body=lambda w: {"name": "矩阵", "kind": "friend"}
+    ),
+    ("get", "/api/v1/third-parties/{third_party_id}/"): ApiRoute(
+        SIGNED_IN, kwargs=(("third_party_id", _third_party),)
+    ),
+    ("patch", "/api/v1/third-parties/{third_party_id}/"): ApiRoute(
+        COMPANY_WIDE,
+        "patch",
+        ok=API_WRITE,
+        kwargs=(("third_party_id", _third_party),),
+        users=RECORDER_OR_MANAGER,
+        body=lambda w: {"notes": "矩阵"},
+    ),
+    ("delete", "/api/v1/third-parties/{third_party_id}/"): ApiRoute(
+        COMPANY_WIDE,
+        "delete",
+        ok=API_WRITE,
+        kwargs=(("third_party_id", _third_party),),
+        users=RECORDER_OR_MANAGER,
+    ),
+    # connections: listed when both ends are visible; one with a customer contact is changed
+    # by those who may edit the contact's account
+    ("get", "/api/v1/connections/"): ApiRoute(SIGNED_IN),
+    ("post", "/api/v1/connections/"): ApiRoute(
+        ACCOUNT,
+        "post",
+        Action.EDIT,
+        API_WRITE,
+        body=lambda w: {
+            "a": {"type": "user", "id": w.boss.pk},
+            "b": {"type": "contact", "id": _contact_of(w, w.east_account.pk)},
+            "kind": "friend",
+        },
+        on="east_account",
+    ),
+    ("get", "/api/v1/connections/{connection_id}/"): ApiRoute(
+        ACCOUNT, action=Action.VIEW, kwargs=(("connection_id", _connection_of),)
+    ),
+    ("patch", "/api/v1/connections/{connection_id}/"): ApiRoute(
+        ACCOUNT,
+        "patch",
+        Action.EDIT,
+        API_WRITE,
+        (("connection_id", _connection_of),),
+        body=lambda w: {"notes": "矩阵"},
+    ),
+    ("delete", "/api/v1/connections/{connection_id}/"): ApiRoute(
+        ACCOUNT, "delete", Action.EDIT, API_WRITE, (("connection_id", _connection_of),)
+    ),
+    ("get", "/api/v1/paths/"): ApiRoute(ACCOUNT, action=Action.VIEW, query=(("to", _contact_of),)),
+    # visits follow their account; tasks are their assignee's
+    ("get", "/api/v1/visits/"): ApiRoute(SIGNED_IN),
+    ("post", "/api/v1/visits/"): ApiRoute(
+        ACCOUNT,
+        "post",
+        Action.EDIT,
+        API_WRITE,
+        body=lambda w: {"account": w.east_account.pk, "date": "2025-03-02"},
+        on="east_account",
+    ),
+    ("get", "/api/v1/visits/{visit_id}/"): ApiRoute(
+        ACCOUNT, action=Action.VIEW, kwargs=(("visit_id", _visit_of),)
+    ),
+    ("patch", "/api/v1/visits/{visit_id}/"): ApiRoute(
+        ACCOUNT,
+        "patch",
+        Action.EDIT,
+        API_WRITE,
+        (("visit_id", _visit_of),),
+        body=lambda w: {"notes": "矩阵"},
+    ),
+    ("delete", "/api/v1/visits/{visit_id}/"): ApiRoute(
+        ACCOUNT, "delete", Action.EDIT, API_WRITE, (("visit_id", _visit_of),)
+    ),
+    ("get", "/api/v1/tasks/"): ApiRoute(SIGNED_IN),
+    ("post", "/api/v1/tasks/{task_id}/done/"): ApiRoute(
+        OWN_TASK, "post", ok=API_WRITE, kwargs=(("task_id", lambda w, pk: w.task.pk),)
+    ),
 }
 
 
@@ -728,10 +1110,13 @@ def test_every_api_operation_has_an_entry():
 
 
 def _api_url(path: str, route: ApiRoute, world, pk=None) -> str:
+    from urllib.parse import urlencode
+
     values = {name: value(world, pk) for name, value in route.kwargs}
     if pk is not None:
         values["account_id"] = pk
-    return path.format(**values)
+    query = {key: _value(value, world, pk) for key, value in route.query}
+    return path.format(**values) + (f"?{urlencode(query)}" if query else "")
 
 
 def _api_expect(response, allowed: bool | None, route: ApiRoute, username: str, url: str):
@@ -790,3 +1175,18 @@ def test_api_operations_with_each_members_token(world, username, tmp_path):
                 transaction.set_rollback(True)
             if allowed is None and account is not None:
                 assert getattr(world, account).name not in _text(response), url
+            if method == "get" and route.rule == SIGNED_IN and username != "anonymous":
+                _names_only_what_they_see(response, username, world, url)
+
+
+def _names_only_what_they_see(response, username: str, world, url: str) -> None:
+    """A list for everybody names no account the user may not see, nor its contacts."""
+    import json
+
+    shown = json.dumps(response.json(), ensure_ascii=False)
+    for name in ACCOUNTS:
+        if name not in EXPECTED[username]:
+            account = getattr(world, name)
+            assert account.name not in shown, (url, username, name)
+            for contact in ("联系人", "下属"):
+                assert f"{contact}{account.code}" not in shown, (url, username, name)

@@ -26,6 +26,7 @@ import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -35,6 +36,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from kam.core import testing
 from kam.demo.services import build_demo
@@ -65,6 +67,8 @@ class Page:
     query: Callable[[SimpleNamespace], str] = lambda demo: ""
     path: str = ""
     """The address of a pattern without a name (it cannot be reversed)."""
+    htmx: bool = False
+    """Asked for by htmx (a section's part), as the page asks for it."""
 
     def url(self, demo: SimpleNamespace) -> str:
         url = self.path or reverse(self.name, args=self.args(demo))
@@ -82,6 +86,10 @@ def _account(demo):
 
 def _job(demo):
     return [demo.job.pk]
+
+
+def _contact(demo):
+    return [demo.account.pk, demo.contact.pk]
 
 
 PAGES = [
@@ -106,6 +114,28 @@ PAGES = [
     Page("accounts:export"),
     Page("accounts:detail", args=_account),
     Page("accounts:chart", args=_account),
+    # the account page's sections' own GETs (kam.people.sections, kam.care.visit_sections)
+    Page("accounts:contact_open", args=_contact, htmx=True),
+    Page("accounts:visit_edit_form", args=lambda demo: [demo.account.pk, demo.visit.pk]),
+    Page("accounts:orgchart_data", args=_account),
+    # relationship cards (kam.people.views.cards): each look is logged, a write counted here
+    Page("people:card", args=lambda demo: [demo.contact.pk]),
+    Page("people:card_edit", args=lambda demo: [demo.contact.pk]),
+    Page("people:card_erase", args=lambda demo: [demo.contact.pk]),
+    # the network (kam.people.views.network, kam.care.views.network)
+    Page("people:third_parties"),
+    Page("people:third_party", args=lambda demo: [demo.third_party.pk]),
+    Page("people:connections", "contact", args=lambda demo: ["contact", demo.contact.pk]),
+    Page("people:connections", "third party", args=lambda demo: ["third", demo.third_party.pk]),
+    Page("people:connections", "user", args=lambda demo: ["user", demo.users["kam"].pk]),
+    Page("care:paths"),
+    Page("care:paths", "to a decision maker", query=lambda demo: f"to={demo.contact.pk}"),
+    Page("care:whos_who"),
+    Page("care:account_network", args=_account),
+    # visits' tasks (kam.care.views.visits)
+    Page("care:tasks"),
+    # coverage (kam.care.views.coverage): the upkeep settings
+    Page("care:policy", users=BOSS),
     Page("sales:import", users=BOSS),
     Page("sales:import-job", users=BOSS, args=_job),
     Page("sales:import-status", users=BOSS, args=_job),
@@ -120,6 +150,8 @@ PAGES = [
             "accounts_region",
             "accounts_stagecheck",
             "accounts_stagemilestone",
+            "care_task",
+            "care_visit",
             "core_fieldchange",
             "people_contact",
             "sales_accountmonth",
@@ -177,7 +209,50 @@ def demo_at(scale: float) -> SimpleNamespace:
         account=account,
         region=account.region,
         job=web_import.save_upload(upload, boss),
+        **network_and_visits(account, boss, kam, scale),
     )
+
+
+def network_and_visits(account, boss, kam, scale: float) -> dict:
+    """Visits, tasks, a relationship card, third parties and connections around the KAM's
+    account, through the services; their number grows with `scale`. More visits than the
+    section shows at both scales (with the demo's own, the tenfold demo has more), so both
+    take the same branch: the section counts them."""
+    from kam.care import services as care
+    from kam.care.visit_sections import VISITS_SHOWN
+    from kam.people import cards
+    from kam.people import services as people
+
+    n = 2 + int(scale)  # 3 at scale 1, 12 at scale 10
+    contact = people.create_contact(
+        account, by=kam, name="矩阵决策人", title="总经理", roles=["decision_maker"]
+    )
+    cards.save_card(contact, by=kam, interests="钓鱼", notes="matrix")
+    today = timezone.localdate()
+    visits = [
+        care.log_visit(
+            account,
+            by=kam,
+            our_people=[kam],
+            their_people=[contact],
+            date=today - timedelta(days=7 * i + 1),
+            next_step=f"回访 {i}",
+            next_step_on=today + timedelta(days=i),
+        )
+        for i in range(VISITS_SHOWN + n)
+    ]
+    for i in range(n):
+        care.create_task(boss, f"老板的事 {i}", by=boss, account=account, contact=contact)
+    thirds = [
+        people.create_third_party(
+            by=kam, name=f"第三方{i}", kind="association", organisation="协会"
+        )
+        for i in range(n)
+    ]
+    for i, third in enumerate(thirds):
+        people.connect(boss if i % 2 else kam, third, kind="friend", strength=4, by=kam)
+        people.connect(third, contact, kind="association", strength=3, by=kam)
+    return {"contact": contact, "visit": visits[0], "third_party": thirds[0]}
 
 
 def empty_caches() -> None:
@@ -192,7 +267,7 @@ def measure(client, page: Page, url: str, key: str) -> int:
     """The queries of one request, checked against its baseline; a wrong status first,
     so that a page that broke does not read as a changed count."""
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
+        response = client.get(url, headers={"HX-Request": "true"} if page.htmx else None)
         if response.streaming:
             b"".join(response.streaming_content)
     assert response.status_code == page.status, (key, url, response.status_code)
