@@ -10,6 +10,10 @@ from kam.care import policy as care_policy
 from kam.care.coverage import AMBER, GREEN, MET, RED, UNIDENTIFIED, UNMET, Person, Sponsor, assess
 from kam.value.choices import Tier
 
+pytestmark = pytest.mark.usefixtures("english")
+"""The tests read the English sentences; without this they read whichever language the
+test before left active (a request activates its own), zh-hans once it is translated."""
+
 TODAY = date(2026, 6, 30)
 POLICY = care_policy.build()
 

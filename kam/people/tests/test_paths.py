@@ -7,6 +7,10 @@ import pytest
 from kam.people.choices import ConnectionKind
 from kam.people.paths import Link, Person, executives, find_paths
 
+pytestmark = pytest.mark.usefixtures("english")
+"""The tests read the English sentences; without this they read whichever language the
+test before left active (a request activates its own), zh-hans once it is translated."""
+
 TODAY = date(2026, 6, 1)
 
 CEO = Person("user", 1, "Our CEO", executive=True)
