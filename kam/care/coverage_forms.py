@@ -4,6 +4,8 @@ in each help text, and the stale-edit token of what the user saw."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kam.core.concurrency import SeenMixin
@@ -14,6 +16,15 @@ from . import policy as care_policy
 TIER_LABELS = dict(Tier.choices)
 
 
+def _hint(value) -> str:
+    return gettext("Default: %(value)s.") % {"value": value}
+
+
+default_hint = lazy(_hint, str)
+"""The default named in a help text, in the reader's language: made when the form is shown,
+not when this module loads (a `%` on a lazy string would fix the server's language)."""
+
+
 def _days(label, default, *, required=True):
     shown = default if default is not None else _("none")
     return forms.IntegerField(
@@ -21,7 +32,7 @@ def _days(label, default, *, required=True):
         min_value=1,
         max_value=3650,
         required=required,
-        help_text=_("Default: %(value)s.") % {"value": shown},
+        help_text=default_hint(shown),
     )
 
 
@@ -42,19 +53,19 @@ class CarePolicyForm(SeenMixin, forms.Form):
         label=_("Most key players not supportive: more than this share"),
         min_value=0,
         max_value=0.99,
-        help_text=_("Default: %(value)s.") % {"value": care_policy.DEFAULTS["unsupportive_share"]},
+        help_text=default_hint(care_policy.DEFAULTS["unsupportive_share"]),
     )
     key_influence = forms.IntegerField(
         label=_("Key player from influence"),
         min_value=1,
         max_value=5,
-        help_text=_("Default: %(value)s.") % {"value": care_policy.DEFAULTS["key_influence"]},
+        help_text=default_hint(care_policy.DEFAULTS["key_influence"]),
     )
     single_threaded_at = forms.IntegerField(
         label=_("Single-threaded at this many active contacts or fewer"),
         min_value=1,
         max_value=5,
-        help_text=_("Default: %(value)s.") % {"value": care_policy.DEFAULTS["single_threaded_at"]},
+        help_text=default_hint(care_policy.DEFAULTS["single_threaded_at"]),
     )
     left_recent_days = _days(
         _("A key contact who left warns for (days)"), care_policy.DEFAULTS["left_recent_days"]

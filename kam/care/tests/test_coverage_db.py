@@ -231,3 +231,14 @@ def test_the_settings_page_saves_only_what_differs_and_refuses_stale_or_bad_inpu
     assert CarePolicy.objects.get().policy == {"cadence_days": {"gold": 45}}
     page = client.get("/care/coverage/settings/").content.decode()
     assert "gold tighter" in page
+
+
+def test_the_settings_page_names_the_defaults_in_the_readers_language(cast, client):
+    """The hints are made when the page is shown: English for one reader, Chinese for the
+    next, whatever language the server started in."""
+    client.force_login(cast.director)
+    english = client.get("/care/coverage/settings/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Default: 30." in english
+    chinese = client.get("/care/coverage/settings/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "Default: 30." not in chinese.content.decode()
+    assert "默认" in chinese.content.decode()
