@@ -238,7 +238,7 @@ def test_the_settings_page_names_the_defaults_in_the_readers_language(cast, clie
     next, whatever language the server started in."""
     client.force_login(cast.director)
     english = client.get("/care/coverage/settings/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Default: 30." in english
+    assert "Default: 90." in english and "默认：90。" not in english  # the unknown tier's
     chinese = client.get("/care/coverage/settings/", HTTP_ACCEPT_LANGUAGE="zh-hans")
-    assert "Default: 30." not in chinese.content.decode()
-    assert "默认" in chinese.content.decode()
+    assert "默认：90。" in chinese.content.decode()
+    assert "Default: 90." not in chinese.content.decode()
