@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from .choices import BuyingRole, ConnectionKind, Level, Support
 
@@ -280,11 +281,13 @@ def _edges(nodes: dict[int, Node], ties: Iterable[Tie]) -> list[dict]:
 # ---------------------------------------------------------------- the ECharts option
 
 ROLE_SHORT = {
-    str(BuyingRole.DECISION_MAKER): "DM",
-    str(BuyingRole.GATEKEEPER): "TG",
-    str(BuyingRole.USER): "U",
-    str(BuyingRole.COACH): "C",
+    str(BuyingRole.DECISION_MAKER): pgettext_lazy("role badge", "DM"),
+    str(BuyingRole.GATEKEEPER): pgettext_lazy("role badge", "TG"),
+    str(BuyingRole.USER): pgettext_lazy("role badge", "U"),
+    str(BuyingRole.COACH): pgettext_lazy("role badge", "C"),
 }
+"""The badge of each buying role on a person's box (the legend under the chart spells
+them out): letters in English, one character in Chinese (决 技 用 教)."""
 
 
 def _text(value: str) -> str:
@@ -318,7 +321,7 @@ def _label(node: Node) -> str:
     if node.title:
         lines.append(_rich("title", _text(node.title)))
     if node.roles:
-        lines.append(_rich("badge", " ".join(ROLE_SHORT.get(r, r) for r in node.roles)))
+        lines.append(_rich("badge", " ".join(str(ROLE_SHORT.get(r, r)) for r in node.roles)))
     lines.append(_rich("never" if node.never_met else "met", _text(met_label(node))))
     return "\n".join(lines)
 

@@ -131,3 +131,13 @@ def test_rich_text_markup_in_a_name_is_defused():
 def test_an_empty_account_has_no_chart():
     chart = chart_data([])
     assert chart.empty and chart_option(chart) is None
+
+
+def test_the_role_badges_read_in_chinese_for_a_chinese_reader():
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        series = chart_option(chart_data(people()))["series"][0]
+    nodes = {item["contact"]: item for item in series["data"]}
+    assert "决" in nodes[1]["label"]["formatter"] and "DM" not in nodes[1]["label"]["formatter"]
+    assert "技 教" in nodes[2]["label"]["formatter"]
